@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "seldon-error.h"
+
+/*
+ * The one table that maps SeldonError codes to what clients see: HTTP status, Seldon reason and
+ * gRPC status (STYLE.md §2.4). Transports never invent codes; they ask here.
+ */
+
+/* gRPC status codes (grpc/status.h), spelled out so the library does not need gRPC headers. */
+enum
+{
+  GRPC_OK = 0,
+  GRPC_UNKNOWN = 2,
+  GRPC_DEADLINE_EXCEEDED = 4,
+  GRPC_NOT_FOUND = 5,
+  GRPC_RESOURCE_EXHAUSTED = 8,
+  GRPC_UNIMPLEMENTED = 12,
+  GRPC_INTERNAL = 13,
+  GRPC_UNAVAILABLE = 14,
+};
+
+typedef struct
+{
+  int http_status;
+  const char *reason;
+  int grpc_status;
+} ErrorInfo;
+
+static const ErrorInfo error_table[] = {
+  [SELDON_ERROR_FAILED]             = { 500, "MICROSERVICE_INTERNAL_ERROR", GRPC_UNKNOWN },
+  [SELDON_ERROR_BAD_DATA]           = { 400, "MICROSERVICE_BAD_DATA", GRPC_UNKNOWN },
+  [SELDON_ERROR_NOT_IMPLEMENTED]    = { 400, "MICROSERVICE_BAD_DATA", GRPC_UNKNOWN },
+  [SELDON_ERROR_BAD_METRIC]         = { 500, "MICROSERVICE_BAD_METRIC", GRPC_UNKNOWN },
+  [SELDON_ERROR_BAD_METADATA]       = { 500, "MICROSERVICE_BAD_METADATA", GRPC_UNKNOWN },
+  [SELDON_ERROR_BAD_PARAMETER]      = { 500, "MICROSERVICE_BAD_PARAMETER", GRPC_UNKNOWN },
+  [SELDON_ERROR_INVALID_CONFIG]     = { 500, "MICROSERVICE_INTERNAL_ERROR", GRPC_UNKNOWN },
+  [SELDON_ERROR_NOT_FOUND]          = { 404, "MICROSERVICE_INTERNAL_ERROR", GRPC_UNIMPLEMENTED },
+  [SELDON_ERROR_METHOD_NOT_ALLOWED] = { 405, "MICROSERVICE_INTERNAL_ERROR", GRPC_UNIMPLEMENTED },
+  [SELDON_ERROR_TOO_LARGE]          = { 413, "MICROSERVICE_BAD_DATA", GRPC_RESOURCE_EXHAUSTED },
+  [SELDON_ERROR_UNAVAILABLE]        = { 503, "MICROSERVICE_INTERNAL_ERROR", GRPC_UNAVAILABLE },
+  [SELDON_ERROR_TIMEOUT]            = { 504, "MICROSERVICE_INTERNAL_ERROR", GRPC_DEADLINE_EXCEEDED },
+  [SELDON_ERROR_LOAD_FAILED]        = { 500, "MICROSERVICE_INTERNAL_ERROR", GRPC_UNKNOWN },
+};
+
+static const ErrorInfo unknown_error = { 500, "MICROSERVICE_INTERNAL_ERROR", GRPC_UNKNOWN };
+
+/* Extended error data: an error made by seldon_error_new_custom() carries its own status and
+ * reason (a component raising SeldonMicroserviceException(message, status_code, reason)). */
+typedef struct
+{
+  int http_status;
+  char *reason;
+} SeldonErrorPrivate;
+
+static void
+seldon_error_private_init (SeldonErrorPrivate *priv)
+{
+  priv->http_status = 0;
+  priv->reason = NULL;
+}
+
+static void
+seldon_error_private_copy (const SeldonErrorPrivate *src,
+                           SeldonErrorPrivate       *dest)
+{
+  dest->http_status = src->http_status;
+  dest->reason = g_strdup (src->reason);
+}
+
+static void
+seldon_error_private_clear (SeldonErrorPrivate *priv)
+{
+  g_clear_pointer (&priv->reason, g_free);
+}
+
+/**
+ * seldon_error_quark:
+ *
+ * The quark of the %SELDON_ERROR domain.
+ *
+ * Returns: the error domain quark
+ *
+ * Since: 1.0
+ */
+G_DEFINE_EXTENDED_ERROR (SeldonError, seldon_error)
+
+static const ErrorInfo *
+lookup_info (const GError *error)
+{
+  if (error != NULL && error->domain == SELDON_ERROR &&
+      error->code >= 0 && (gsize) error->code < G_N_ELEMENTS (error_table))
+    return &error_table[error->code];
+  return &unknown_error;
+}
+
+static SeldonErrorPrivate *
+get_private (const GError *error)
+{
+  if (error == NULL || error->domain != SELDON_ERROR)
+    return NULL;
+  return seldon_error_get_private (error);
+}
+
+/**
+ * seldon_error_new_custom:
+ * @http_status: the HTTP status to answer with, 100 to 599
+ * @reason: (nullable): the Seldon `reason` text; %NULL means `MICROSERVICE_BAD_DATA`
+ * @message: the message (`info` in the REST error object)
+ *
+ * Makes the error a component returns to answer with its own status and reason, like a Python
+ * component raising `SeldonMicroserviceException(message, status_code=..., reason=...)`.
+ *
+ * Its code is %SELDON_ERROR_BAD_DATA; [func@Seldon.error_get_http_status] and
+ * [func@Seldon.error_get_reason] return @http_status and @reason.
+ *
+ * Returns: (transfer full): a new error
+ *
+ * Since: 1.0
+ */
+GError *
+seldon_error_new_custom (int         http_status,
+                         const char *reason,
+                         const char *message)
+{
+  GError *error;
+  SeldonErrorPrivate *priv;
+
+  g_return_val_if_fail (http_status >= 100 && http_status <= 599, NULL);
+  g_return_val_if_fail (message != NULL, NULL);
+
+  error = g_error_new_literal (SELDON_ERROR, SELDON_ERROR_BAD_DATA, message);
+  priv = seldon_error_get_private (error);
+  priv->http_status = http_status;
+  priv->reason = g_strdup (reason != NULL ? reason : "MICROSERVICE_BAD_DATA");
+  return error;
+}
+
+/**
+ * seldon_set_error_custom:
+ * @error: (out) (optional): return location for the error
+ * @http_status: the HTTP status to answer with, 100 to 599
+ * @reason: (nullable): the Seldon `reason` text; %NULL means `MICROSERVICE_BAD_DATA`
+ * @message: the message
+ *
+ * Sets @error to [func@Seldon.error_new_custom]'s error, if @error is not %NULL.
+ *
+ * Since: 1.0
+ */
+void
+seldon_set_error_custom (GError    **error,
+                         int         http_status,
+                         const char *reason,
+                         const char *message)
+{
+  if (error == NULL)
+    return;
+  g_return_if_fail (*error == NULL);
+  *error = seldon_error_new_custom (http_status, reason, message);
+}
+
+/**
+ * seldon_error_get_http_status:
+ * @error: an error of any domain
+ *
+ * The HTTP status that answers @error: the custom status of an error made by
+ * [func@Seldon.error_new_custom], the status of its #SeldonError code, or 500 for errors of
+ * other domains.
+ *
+ * Returns: an HTTP status code
+ *
+ * Since: 1.0
+ */
+int
+seldon_error_get_http_status (const GError *error)
+{
+  SeldonErrorPrivate *priv;
+
+  g_return_val_if_fail (error != NULL, 500);
+
+  priv = get_private (error);
+  if (priv != NULL && priv->http_status != 0)
+    return priv->http_status;
+  return lookup_info (error)->http_status;
+}
+
+/**
+ * seldon_error_get_reason:
+ * @error: an error of any domain
+ *
+ * The Seldon `reason` text that answers @error, e.g. `MICROSERVICE_BAD_DATA`.
+ *
+ * Returns: (transfer none): the reason
+ *
+ * Since: 1.0
+ */
+const char *
+seldon_error_get_reason (const GError *error)
+{
+  SeldonErrorPrivate *priv;
+
+  g_return_val_if_fail (error != NULL, unknown_error.reason);
+
+  priv = get_private (error);
+  if (priv != NULL && priv->reason != NULL)
+    return priv->reason;
+  return lookup_info (error)->reason;
+}
+
+/**
+ * seldon_error_get_grpc_status:
+ * @error: an error of any domain
+ *
+ * The gRPC status code that answers @error (grpc-api.md §6): `UNKNOWN` (2) for component and
+ * conversion errors, `DEADLINE_EXCEEDED`, `RESOURCE_EXHAUSTED` or `UNAVAILABLE` for the
+ * server's own limits.
+ *
+ * Returns: a gRPC status code
+ *
+ * Since: 1.0
+ */
+int
+seldon_error_get_grpc_status (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, GRPC_UNKNOWN);
+
+  return lookup_info (error)->grpc_status;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(SELDON_INSIDE) && !defined(SELDON_COMPILATION)
+# error "Only <seldon/seldon.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "seldon-config.h"
+#include "seldon-worker.h"
+#include "seldon-version-macros.h"
+
+G_BEGIN_DECLS
+
+#define SELDON_TYPE_SERVER (seldon_server_get_type ())
+
+SELDON_AVAILABLE_IN_1_0
+G_DECLARE_FINAL_TYPE (SeldonServer, seldon_server, SELDON, SERVER, GObject)
+
+SELDON_AVAILABLE_IN_1_0
+SeldonServer *seldon_server_new            (SeldonConfig        *config,
+                                            SeldonWorker        *worker);
+SELDON_AVAILABLE_IN_1_0
+gboolean      seldon_server_listen         (SeldonServer        *self,
+                                            GError             **error);
+SELDON_AVAILABLE_IN_1_0
+guint         seldon_server_get_http_port  (SeldonServer        *self);
+SELDON_AVAILABLE_IN_1_0
+void          seldon_server_stop           (SeldonServer        *self);
+
+G_END_DECLS
