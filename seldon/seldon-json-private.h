@@ -115,6 +115,8 @@ void            seldon_json_object_update       (SeldonJson        *self,
                                                  const SeldonJson  *source);
 
 SeldonJson     *seldon_json_copy                (const SeldonJson  *self); /* deep copy */
+/* Structural equality: same types (INT 1 != DOUBLE 1.0), objects as unordered sets of members,
+ * doubles by value with NaN equal to NaN. */
 gboolean        seldon_json_equal               (const SeldonJson  *a,
                                                  const SeldonJson  *b);
 
