@@ -29,6 +29,10 @@ void          seldon_engine_free           (SeldonEngine    *self);
 /* Computes and validates the metadata (call once, before load). Invalid metadata is not an
  * error here: it is logged and /metadata answers 500 MICROSERVICE_BAD_METADATA. */
 void          seldon_engine_init_metadata  (SeldonEngine    *self);
+/* Same, but reports an init_metadata() failure other than NOT_IMPLEMENTED (upstream aborts
+ * start-up then); the metadata is then unavailable. Only the first call computes anything. */
+gboolean      seldon_engine_init_metadata_full (SeldonEngine *self,
+                                                GError      **error);
 SeldonReply  *seldon_engine_invoke         (SeldonEngine    *self,
                                             const SeldonCall *call,
                                             GCancellable    *cancellable);

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The proto path over JSON (rest-api.md §9.6): REST feedback goes through the protobuf
+ * classes, so its request is parsed strictly with the proto3 JSON mapping (python
+ * json_format.ParseDict, with its error texts) and its answer is rendered as proto3
+ * canonical JSON (MessageToDict: defaults omitted, numbers as floats, enums by name).
+ *
+ * The schema is prediction.proto and the TensorFlow TensorProto subset (grpc-api.md §3).
+ */
+
+#include "seldon-codec-private.h"
+#include "seldon-json-private.h"
+#include "seldon-message.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  SELDON_PROTO_FEEDBACK,
+  SELDON_PROTO_SELDON_MESSAGE,
+  SELDON_PROTO_SELDON_MESSAGE_LIST,
+  SELDON_PROTO_META,
+  SELDON_PROTO_TENSOR_PROTO,
+} SeldonProtoType;
+
+typedef enum
+{
+  SELDON_PROTO_JSON_NONE = 0,
+  /* Parse errors become SELDON_ERROR_BAD_DATA "Invalid JSON: <text>" (utils.json_to_*);
+   * without the flag they are SELDON_ERROR_FAILED with the bare text. Errors that upstream
+   * lets escape json_format (TypeError of a non-iterable root, OverflowError, ...) are
+   * always SELDON_ERROR_FAILED. */
+  SELDON_PROTO_JSON_INVALID_JSON = 1 << 0,
+} SeldonProtoJsonFlags;
+
+/* ParseDict(value, Type()) then MessageToDict(): the canonical proto3 JSON of @value. */
+SeldonJson     *seldon_proto_json_parse         (SeldonProtoType       type,
+                                                 const SeldonJson     *value,
+                                                 SeldonProtoJsonFlags  flags,
+                                                 GError              **error);
+
+/* A google.protobuf.Value round trip: numbers become doubles, non-finite ones the strings
+ * "NaN", "Infinity", "-Infinity". */
+SeldonJson     *seldon_proto_json_value         (const SeldonJson     *value,
+                                                 GError              **error);
+
+/* The array of a canonical DefaultData (grpc_datadef_to_array): tensor values as float64
+ * reshaped to the shape, ndarray through numpy's rules, nothing set => float64 (0). */
+SeldonTensor   *seldon_proto_json_datadef_to_tensor (const SeldonJson *datadef,
+                                                     GError          **error);
+
+/* Decodes a canonical SeldonMessage the proto way (component-contract.md §3.1, gRPC column). */
+SeldonMessage  *seldon_proto_json_decode_message (const SeldonJson    *message,
+                                                  GError             **error);
+
+/* The feedback the component receives (component-contract.md §9) from a canonical Feedback;
+ * @unit_id NULL means "0". */
+SeldonFeedback *seldon_proto_json_decode_feedback (const SeldonJson   *feedback,
+                                                   const char         *unit_id,
+                                                   GError            **error);
+
+/* construct_response() of the proto path (grpc-api.md §4.3) rendered as canonical JSON.
+ * @parts->request is the canonical reference message (NULL = an empty one) and
+ * @parts->meta is ignored (feedback passes none). A result without payload (or a JSON null)
+ * is an empty float array. */
+SeldonJson     *seldon_proto_json_build_response (SeldonMessage             *result,
+                                                  const SeldonResponseParts *parts,
+                                                  GError                   **error);
+
+/* TensorFlow's make_ndarray() of a canonical TensorProto (float16/bfloat16 are widened to
+ * float32; complex, quantized, resource and variant types are not supported). */
+SeldonTensor   *seldon_proto_json_make_ndarray   (const SeldonJson   *tensor_proto,
+                                                  GError            **error);
+
+/* json.loads(MessageToJson(make_tensor_proto(array))) for a numeric array. */
+SeldonJson     *seldon_proto_json_make_tensor_proto (SeldonTensor    *array,
+                                                     GError         **error);
+
+G_END_DECLS
