@@ -28,5 +28,14 @@ SELDON_AVAILABLE_IN_1_0
 guint         seldon_server_get_http_port  (SeldonServer        *self);
 SELDON_AVAILABLE_IN_1_0
 void          seldon_server_stop           (SeldonServer        *self);
+SELDON_AVAILABLE_IN_1_0
+void          seldon_server_shutdown_async (SeldonServer        *self,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+SELDON_AVAILABLE_IN_1_0
+gboolean      seldon_server_shutdown_finish (SeldonServer       *self,
+                                             GAsyncResult       *result,
+                                             GError            **error);
 
 G_END_DECLS
