@@ -22,7 +22,7 @@
  * merged `meta` with tags and metrics).
  *
  * Errors: a #GError of the %SELDON_ERROR domain is answered with the status and reason of its
- * code (see [enum@Seldon.Error]); an error made with [func@Seldon.error_new_custom] carries its
+ * code (see [error@Seldon.Error]); an error made with [func@Seldon.Error.new_custom] carries its
  * own HTTP status and reason, like Python's `SeldonMicroserviceException`; any other error
  * is answered with 500 `MICROSERVICE_INTERNAL_ERROR` and its message.
  *

@@ -113,8 +113,8 @@ get_private (const GError *error)
  * Makes the error a component returns to answer with its own status and reason, like a Python
  * component raising `SeldonMicroserviceException(message, status_code=..., reason=...)`.
  *
- * Its code is %SELDON_ERROR_BAD_DATA; [func@Seldon.error_get_http_status] and
- * [func@Seldon.error_get_reason] return @http_status and @reason.
+ * Its code is %SELDON_ERROR_BAD_DATA; [func@Seldon.Error.get_http_status] and
+ * [func@Seldon.Error.get_reason] return @http_status and @reason.
  *
  * Returns: (transfer full): a new error
  *
@@ -139,13 +139,13 @@ seldon_error_new_custom (int         http_status,
 }
 
 /**
- * seldon_set_error_custom:
+ * seldon_set_error_custom: (skip)
  * @error: (out) (optional): return location for the error
  * @http_status: the HTTP status to answer with, 100 to 599
  * @reason: (nullable): the Seldon `reason` text; %NULL means `MICROSERVICE_BAD_DATA`
  * @message: the message
  *
- * Sets @error to [func@Seldon.error_new_custom]'s error, if @error is not %NULL.
+ * Sets @error to [func@Seldon.Error.new_custom]'s error, if @error is not %NULL.
  *
  * Since: 1.0
  */
@@ -166,7 +166,7 @@ seldon_set_error_custom (GError    **error,
  * @error: an error of any domain
  *
  * The HTTP status that answers @error: the custom status of an error made by
- * [func@Seldon.error_new_custom], the status of its #SeldonError code, or 500 for errors of
+ * [func@Seldon.Error.new_custom], the status of its #SeldonError code, or 500 for errors of
  * other domains.
  *
  * Returns: an HTTP status code

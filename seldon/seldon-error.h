@@ -41,8 +41,8 @@ G_BEGIN_DECLS
  * @SELDON_ERROR_LOAD_FAILED: the component's `load()` failed (start-up)
  *
  * Error codes of the %SELDON_ERROR domain. Each code maps to one HTTP status, one Seldon
- * `reason` text and one gRPC status ([func@Seldon.error_get_http_status],
- * [func@Seldon.error_get_reason]); an error made with [func@Seldon.error_new_custom] carries
+ * `reason` text and one gRPC status ([func@Seldon.Error.get_http_status],
+ * [func@Seldon.Error.get_reason]); an error made with [func@Seldon.Error.new_custom] carries
  * its own HTTP status and reason instead.
  *
  * Since: 1.0

@@ -23,6 +23,26 @@
 # define SELDON_VERSION_MAX_ALLOWED SELDON_VERSION_1_0
 #endif
 
+/**
+ * SELDON_DEPRECATED_FOR:
+ * @f: the symbol to use instead
+ *
+ * Marks a libseldon symbol as deprecated in favour of @f (no warning when
+ * `SELDON_DISABLE_DEPRECATION_WARNINGS` is defined).
+ *
+ * Since: 1.0
+ */
+
+/**
+ * SELDON_UNAVAILABLE:
+ * @maj: the major version that introduced the symbol
+ * @min: the minor version that introduced the symbol
+ *
+ * Marks a libseldon symbol that is newer than `SELDON_VERSION_MAX_ALLOWED`.
+ *
+ * Since: 1.0
+ */
+
 #ifdef SELDON_DISABLE_DEPRECATION_WARNINGS
 # define SELDON_DEPRECATED _SELDON_EXTERN
 # define SELDON_DEPRECATED_FOR(f) _SELDON_EXTERN
@@ -41,6 +61,15 @@
 # define SELDON_AVAILABLE_IN_1_0 _SELDON_EXTERN
 #endif
 
+/**
+ * SELDON_DEPRECATED_IN_1_2_FOR:
+ * @f: the symbol to use instead
+ *
+ * Marks a symbol deprecated in libseldon 1.2 in favour of @f; it warns only when
+ * `SELDON_VERSION_MIN_REQUIRED` is 1.0 or later.
+ *
+ * Since: 1.0
+ */
 #if SELDON_VERSION_MIN_REQUIRED >= SELDON_VERSION_1_0
 # define SELDON_DEPRECATED_IN_1_2 SELDON_DEPRECATED
 # define SELDON_DEPRECATED_IN_1_2_FOR(f) SELDON_DEPRECATED_FOR(f)

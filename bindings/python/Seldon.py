@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""PyGObject override for the Seldon-1.0 typelib (installed to gi/overrides).
+
+One addition only: a Python exception raised by a component method (a ``do_*`` vfunc of a
+Seldon.Component implementation) reaches the server as an error.
+
+PyGObject turns a raised ``GLib.Error`` into the vfunc's GError, but any other exception is
+printed and swallowed: the C caller then sees a NULL result without an error, which the
+server takes for a component returning ``None``. Like the Seldon Python wrapper, the server
+must answer such a failure with 500 ``MICROSERVICE_INTERNAL_ERROR`` and ``str(exception)``, so
+every ``do_*`` method that can fail is wrapped to raise it as a ``Seldon.Error.FAILED``
+GLib.Error instead (the traceback is logged on the ``seldon`` logger).
+"""
+
+import functools
+import logging
+
+from gi.repository import GLib
+
+from ..importer import modules
+from ..overrides import override
+
+Seldon = modules["Seldon"]._introspection_module
+
+__all__ = []
+
+_logger = logging.getLogger("seldon")
+
+# Every Seldon.Component vfunc except get_flags() takes a GError.
+_THROWING_VFUNCS = frozenset(
+    "do_" + info.get_name()
+    for info in Seldon.Component.__info__.get_vfuncs()
+    if info.can_throw_gerror()
+)
+
+
+def _wrap_vfunc(name, func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except GLib.Error:
+            raise
+        except Exception as exc:
+            _logger.error("%s() failed", name[len("do_"):], exc_info=True)
+            raise GLib.Error.new_literal(Seldon.error_quark(), str(exc),
+                                         Seldon.Error.FAILED) from exc
+
+    wrapper._seldon_wrapped = True
+    return wrapper
+
+
+class Component(Seldon.Component):
+    def __init_subclass__(cls, **kwargs):
+        # Runs before GObject's metaclass hooks up the do_* methods, so the wrappers are
+        # what C calls.
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if (name in _THROWING_VFUNCS and callable(value)
+                    and not getattr(value, "_seldon_wrapped", False)):
+                setattr(cls, name, _wrap_vfunc(name, value))
+
+
+Component = override(Component)
+__all__.append("Component")
