@@ -4,6 +4,7 @@
 
 #include "seldon-call-private.h"
 #include "seldon-error.h"
+#include "seldon-error-private.h"
 
 SeldonCall *
 seldon_call_new (SeldonMethod    method,
@@ -53,7 +54,7 @@ seldon_reply_new_error (const GError         *error,
 
   /* rest-api.md §8.1: code is always -1 and status the integer 1. */
   seldon_json_object_set (status, "code", seldon_json_new_int (-1));
-  seldon_json_object_set (status, "info", seldon_json_new_string (error->message));
+  seldon_json_object_set (status, "info", seldon_json_new_string (seldon_error_get_info (error)));
   seldon_json_object_set (status, "reason", seldon_json_new_string (seldon_error_get_reason (error)));
   seldon_json_object_set (status, "status", seldon_json_new_int (1));
   seldon_json_object_set (root, "status", g_steal_pointer (&status));
@@ -68,7 +69,7 @@ seldon_reply_new_error (const GError         *error,
   reply->content_type = "application/json";
   reply->body = g_bytes_new_take (g_string_free (text, FALSE), len);
   reply->grpc_status = seldon_error_get_grpc_status (error);
-  reply->grpc_message = g_strdup (error->message);
+  reply->grpc_message = g_strdup (seldon_error_get_info (error));
   return reply;
 }
 

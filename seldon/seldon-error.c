@@ -2,7 +2,10 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "seldon-error.h"
+#include "seldon-error-private.h"
 
 /*
  * The one table that maps SeldonError codes to what clients see: HTTP status, Seldon reason and
@@ -96,6 +99,53 @@ lookup_info (const GError *error)
   return &unknown_error;
 }
 
+/*
+ * Bindings (PyGObject) rebuild a raised GError from its domain, code and message only, so the
+ * extended data of seldon_error_new_custom() cannot cross them. They encode a custom answer in
+ * those three instead: domain SELDON_ERROR, code = the HTTP status (100-599, above every
+ * SeldonError code) and message = U+001E REASON U+001E TEXT (the reason part may be empty).
+ */
+#define CUSTOM_SEPARATOR '\x1e'
+
+static gboolean
+is_encoded_custom (const GError *error)
+{
+  return error->domain == SELDON_ERROR && error->code >= 100 && error->code <= 599;
+}
+
+static const char *
+encoded_reason (const GError *error)
+{
+  const char *msg = error->message;
+  const char *end;
+
+  if (msg == NULL || msg[0] != CUSTOM_SEPARATOR)
+    return NULL;
+  end = strchr (msg + 1, CUSTOM_SEPARATOR);
+  if (end == NULL || end == msg + 1)
+    return NULL;
+  {
+    g_autofree char *reason = g_strndup (msg + 1, end - msg - 1);
+    return g_intern_string (reason);
+  }
+}
+
+/* The text clients see as `info`: the message without an encoded reason (see above). */
+const char *
+seldon_error_get_info (const GError *error)
+{
+  const char *msg;
+  const char *end;
+
+  g_return_val_if_fail (error != NULL, "");
+
+  msg = error->message != NULL ? error->message : "";
+  if (!is_encoded_custom (error) || msg[0] != CUSTOM_SEPARATOR)
+    return msg;
+  end = strchr (msg + 1, CUSTOM_SEPARATOR);
+  return end != NULL ? end + 1 : msg;
+}
+
 static SeldonErrorPrivate *
 get_private (const GError *error)
 {
@@ -112,6 +162,11 @@ get_private (const GError *error)
  *
  * Makes the error a component returns to answer with its own status and reason, like a Python
  * component raising `SeldonMicroserviceException(message, status_code=..., reason=...)`.
+ *
+ * Bindings whose raised errors keep only domain, code and message (PyGObject) can make the
+ * same answer with an error of the %SELDON_ERROR domain whose code is the HTTP status (100 to
+ * 599) and whose message is the reason and the text, each preceded by the character U+001E:
+ * `"\x1eTEAPOT\x1eI am a teapot"`. The Python override offers `Seldon.custom_error()` for that.
  *
  * Its code is %SELDON_ERROR_BAD_DATA; [func@Seldon.Error.get_http_status] and
  * [func@Seldon.Error.get_reason] return @http_status and @reason.
@@ -183,6 +238,8 @@ seldon_error_get_http_status (const GError *error)
   priv = get_private (error);
   if (priv != NULL && priv->http_status != 0)
     return priv->http_status;
+  if (is_encoded_custom (error))
+    return error->code;
   return lookup_info (error)->http_status;
 }
 
@@ -206,6 +263,11 @@ seldon_error_get_reason (const GError *error)
   priv = get_private (error);
   if (priv != NULL && priv->reason != NULL)
     return priv->reason;
+  if (is_encoded_custom (error))
+    {
+      const char *reason = encoded_reason (error);
+      return reason != NULL ? reason : "MICROSERVICE_BAD_DATA";
+    }
   return lookup_info (error)->reason;
 }
 

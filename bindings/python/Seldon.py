@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """PyGObject override for the Seldon-1.0 typelib (installed to gi/overrides).
 
-One addition only: a Python exception raised by a component method (a ``do_*`` vfunc of a
+Two additions. ``Seldon.custom_error(status, reason, message)`` makes the error a component
+raises to answer with its own HTTP status and reason (``Seldon.Error.new_custom`` keeps them in
+the GError's extended data, which PyGObject drops when the error is raised from Python).
+
+And a Python exception raised by a component method (a ``do_*`` vfunc of a
 Seldon.Component implementation) reaches the server as an error.
 
 PyGObject turns a raised ``GLib.Error`` into the vfunc's GError, but any other exception is
@@ -48,6 +52,21 @@ def _wrap_vfunc(name, func):
 
     wrapper._seldon_wrapped = True
     return wrapper
+
+
+def custom_error(status, reason, message):
+    """Return a GLib.Error that answers with HTTP @status, Seldon @reason and @message.
+
+    Raise it from a ``do_*`` method: the server reads the status from the code and the reason
+    from the message, which carries it as ``\\x1eREASON\\x1eMESSAGE`` (see
+    seldon_error_new_custom())."""
+    if not 100 <= int(status) <= 599:
+        raise ValueError("HTTP status out of range: %r" % (status,))
+    return GLib.Error.new_literal(Seldon.error_quark(),
+                                  "\x1e%s\x1e%s" % (reason or "", message), int(status))
+
+
+__all__.append("custom_error")
 
 
 class Component(Seldon.Component):

@@ -81,7 +81,7 @@ class Failing(GObject.Object, Seldon.Component):
         if what == "bad-data":
             raise seldon_error(Seldon.Error.BAD_DATA, "no good")
         if what == "custom":
-            raise Seldon.Error.new_custom(418, "TEAPOT", "short and stout")
+            raise Seldon.custom_error(418, "TEAPOT", "short and stout")
         if what == "other-domain":
             raise GLib.Error.new_literal(GLib.quark_from_string("test-error"), "elsewhere", 7)
         raise ValueError("plain python exception")
@@ -265,6 +265,13 @@ def test_errors():
     error = Seldon.Error.new_custom(418, "TEAPOT", "short and stout")
     assert error.matches(Seldon.error_quark(), Seldon.Error.BAD_DATA)
     assert error.message == "short and stout"
+
+    error = Seldon.custom_error(418, "TEAPOT", "short and stout")
+    assert Seldon.Error.get_http_status(error) == 418
+    assert Seldon.Error.get_reason(error) == "TEAPOT"
+    error = Seldon.custom_error(403, None, "forbidden")
+    assert Seldon.Error.get_http_status(error) == 403
+    assert Seldon.Error.get_reason(error) == "MICROSERVICE_BAD_DATA"
 
     error = seldon_error(Seldon.Error.TIMEOUT, "late")
     assert Seldon.Error.get_http_status(error) == 504
@@ -500,9 +507,6 @@ def test_server_component_errors(service):
                 b'"status":1}}\n')
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "PyGObject rebuilds a raised GLib.Error from (domain, code, message) only, so the status "
-    "and reason that seldon_error_new_custom() keeps in the GError's extended data are lost"))
 def test_server_custom_error(service):
     s = service(Failing())
     assert s.start() is None
