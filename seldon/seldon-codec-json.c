@@ -177,6 +177,15 @@ seldon_py_append_bytes_repr (GString      *out,
   g_string_append_c (out, quote);
 }
 
+void
+seldon_py_set_no_attribute_error (GError          **error,
+                                  const SeldonJson *value,
+                                  const char       *attribute)
+{
+  g_set_error (error, SELDON_ERROR, SELDON_ERROR_FAILED,
+               "'%s' object has no attribute '%s'", seldon_python_type_name (value), attribute);
+}
+
 gboolean
 seldon_py_dict_update (SeldonJson       *target,
                        const SeldonJson *source,
@@ -184,8 +193,7 @@ seldon_py_dict_update (SeldonJson       *target,
 {
   if (seldon_json_get_type (target) != SELDON_JSON_OBJECT)
     {
-      g_set_error (error, SELDON_ERROR, SELDON_ERROR_FAILED,
-                   "'%s' object has no attribute 'update'", seldon_python_type_name (target));
+      seldon_py_set_no_attribute_error (error, target, "update");
       return FALSE;
     }
 
@@ -581,7 +589,11 @@ seldon_codec_result_to_python_str (SeldonMessage *result)
       break;
     case SELDON_PAYLOAD_NONE:
     default:
-      g_string_append (out, "None");
+      {
+        const char *invalid = seldon_message_get_invalid_description (result);
+
+        g_string_append (out, invalid != NULL ? invalid : "None");
+      }
       break;
     }
 
@@ -634,10 +646,10 @@ request_array_form (const SeldonJson *request,
   return TRUE;
 }
 
-static SeldonJson *
-class_names_for (SeldonTensor              *array,
-                 const SeldonResponseParts *parts,
-                 GError                   **error)
+SeldonJson *
+seldon_codec_class_names (SeldonTensor              *array,
+                          const SeldonResponseParts *parts,
+                          GError                   **error)
 {
   SeldonJson *names = seldon_json_new_array ();
   guint n_dims = 0;
@@ -711,7 +723,7 @@ build_array_payload (SeldonJson                *response,
   else
     seldon_json_object_set (data, "ndarray", seldon_tensor_to_seldon_json (array));
 
-  names = class_names_for (array, parts, error);
+  names = seldon_codec_class_names (array, parts, error);
   if (names == NULL)
     return FALSE;
   seldon_json_object_set (data, "names", names);
@@ -720,13 +732,30 @@ build_array_payload (SeldonJson                *response,
   return TRUE;
 }
 
-static void
-set_no_attribute_error (GError          **error,
-                        const SeldonJson *value,
-                        const char       *attribute)
+gboolean
+seldon_codec_merge_tags (SeldonJson                *tags,
+                         const SeldonResponseParts *parts,
+                         GError                   **error)
 {
-  g_set_error (error, SELDON_ERROR, SELDON_ERROR_FAILED,
-               "'%s' object has no attribute '%s'", seldon_python_type_name (value), attribute);
+  g_autoptr(SeldonJson) static_tags = NULL;
+
+  if (parts->tags != NULL)
+    {
+      GError *local_error = NULL;
+
+      static_tags = parts->tags (parts->tags_data, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+    }
+  if (seldon_py_truthy (static_tags) && !seldon_py_dict_update (tags, static_tags, error))
+    return FALSE;
+  if (seldon_py_truthy (parts->runtime_tags) &&
+      !seldon_py_dict_update (tags, parts->runtime_tags, error))
+    return FALSE;
+  return TRUE;
 }
 
 /* rest-api.md §6.3, in upstream's order of operations and with its Python failures */
@@ -738,7 +767,6 @@ build_meta (const SeldonResponseParts *parts,
   g_autoptr(SeldonJson) tags = NULL;
   g_autoptr(SeldonJson) metrics = NULL;
   g_autoptr(SeldonJson) request_path = NULL;
-  g_autoptr(SeldonJson) static_tags = NULL;
   SeldonJson *value;
   const SeldonJson *meta = parts->meta;
   gboolean have_meta = seldon_py_truthy (meta);
@@ -747,7 +775,7 @@ build_meta (const SeldonResponseParts *parts,
     {
       if (seldon_json_get_type (meta) != SELDON_JSON_OBJECT)
         {
-          set_no_attribute_error (error, meta, "get");
+          seldon_py_set_no_attribute_error (error, meta, "get");
           return NULL;
         }
       value = seldon_json_object_get (meta, "tags");
@@ -761,28 +789,14 @@ build_meta (const SeldonResponseParts *parts,
       metrics = seldon_json_new_array ();
     }
 
-  if (parts->tags != NULL)
-    {
-      GError *local_error = NULL;
-
-      static_tags = parts->tags (parts->tags_data, &local_error);
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, local_error);
-          return NULL;
-        }
-    }
-  if (seldon_py_truthy (static_tags) && !seldon_py_dict_update (tags, static_tags, error))
-    return NULL;
-  if (seldon_py_truthy (parts->runtime_tags) &&
-      !seldon_py_dict_update (tags, parts->runtime_tags, error))
+  if (!seldon_codec_merge_tags (tags, parts, error))
     return NULL;
 
   if (seldon_py_truthy (parts->metrics))
     {
       if (seldon_json_get_type (metrics) != SELDON_JSON_ARRAY)
         {
-          set_no_attribute_error (error, metrics, "extend");
+          seldon_py_set_no_attribute_error (error, metrics, "extend");
           return NULL;
         }
       for (guint i = 0; i < seldon_json_array_get_length (parts->metrics); i++)
@@ -802,7 +816,7 @@ build_meta (const SeldonResponseParts *parts,
 
       if (seldon_json_get_type (value) != SELDON_JSON_OBJECT)
         {
-          set_no_attribute_error (error, value, "get");
+          seldon_py_set_no_attribute_error (error, value, "get");
           return NULL;
         }
       puid = seldon_json_object_get (value, "puid");

@@ -31,6 +31,10 @@ SeldonJson    *seldon_py_getitem             (const SeldonJson  *container,
 void           seldon_py_append_bytes_repr   (GString           *out,
                                               const guint8      *data,
                                               gsize              len);
+/* AttributeError "'<type>' object has no attribute '<attribute>'" (FAILED). */
+void           seldon_py_set_no_attribute_error (GError          **error,
+                                                 const SeldonJson *value,
+                                                 const char       *attribute);
 /* Python's dict.update(source) on the object @target; errors like Python (FAILED). */
 gboolean       seldon_py_dict_update         (SeldonJson        *target,
                                               const SeldonJson  *source,
@@ -83,6 +87,18 @@ typedef struct
 SeldonJson    *seldon_codec_build_rest_response (SeldonMessage             *result,
                                                  const SeldonResponseParts *parts,
                                                  GError                   **error);
+
+/* The answer's `data.names` for @array (both answer paths): empty below 2 dimensions, else
+ * @parts->class_names, or `t:0`, `t:1`, ... one per column when that gives none. */
+SeldonJson    *seldon_codec_class_names      (SeldonTensor              *array,
+                                              const SeldonResponseParts *parts,
+                                              GError                   **error);
+
+/* dict.update() of @tags with the component's static tags (@parts->tags), then the result's
+ * runtime tags (both answer paths). */
+gboolean       seldon_codec_merge_tags       (SeldonJson                *tags,
+                                              const SeldonResponseParts *parts,
+                                              GError                   **error);
 
 /* The answer of a router (rest-api.md §9.4): a 1x1 array, or BAD_DATA
  * "Routing response must be int but got ...". */

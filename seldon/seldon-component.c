@@ -186,11 +186,16 @@ seldon_component_default_init (SeldonComponentInterface *iface)
   iface->predict_passthrough = seldon_component_real_predict_passthrough;
 }
 
-/* A method that is missing (NULL in the vtable) counts as not implemented. */
-#define CHECK_VFUNC(iface, vfunc, name, error)                          \
-  G_STMT_START {                                                        \
-    if ((iface)->vfunc == NULL)                                         \
-      return set_not_implemented ((error), (name));                     \
+/* Returns @vfunc of @self's interface called on @self and the arguments after @error. A
+ * method that is missing (NULL in the vtable) counts as not implemented: it fails into
+ * @error. */
+#define CALL_VFUNC(self, vfunc, error, ...)                                   \
+  G_STMT_START {                                                              \
+    SeldonComponentInterface *iface_ = SELDON_COMPONENT_GET_IFACE (self);     \
+                                                                              \
+    if (iface_->vfunc == NULL)                                                \
+      return set_not_implemented ((error), #vfunc);                           \
+    return iface_->vfunc ((self), __VA_ARGS__);                               \
   } G_STMT_END
 
 /**
@@ -275,16 +280,12 @@ seldon_component_predict (SeldonComponent *self,
                           GCancellable    *cancellable,
                           GError         **error)
 {
-  SeldonComponentInterface *iface;
-
   g_return_val_if_fail (SELDON_IS_COMPONENT (self), NULL);
   g_return_val_if_fail (SELDON_IS_MESSAGE (request), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  iface = SELDON_COMPONENT_GET_IFACE (self);
-  CHECK_VFUNC (iface, predict, "predict", error);
-  return iface->predict (self, request, cancellable, error);
+  CALL_VFUNC (self, predict, error, request, cancellable, error);
 }
 
 /**
@@ -309,16 +310,12 @@ seldon_component_transform_input (SeldonComponent *self,
                                   GCancellable    *cancellable,
                                   GError         **error)
 {
-  SeldonComponentInterface *iface;
-
   g_return_val_if_fail (SELDON_IS_COMPONENT (self), NULL);
   g_return_val_if_fail (SELDON_IS_MESSAGE (request), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  iface = SELDON_COMPONENT_GET_IFACE (self);
-  CHECK_VFUNC (iface, transform_input, "transform_input", error);
-  return iface->transform_input (self, request, cancellable, error);
+  CALL_VFUNC (self, transform_input, error, request, cancellable, error);
 }
 
 /**
@@ -342,16 +339,12 @@ seldon_component_transform_output (SeldonComponent *self,
                                    GCancellable    *cancellable,
                                    GError         **error)
 {
-  SeldonComponentInterface *iface;
-
   g_return_val_if_fail (SELDON_IS_COMPONENT (self), NULL);
   g_return_val_if_fail (SELDON_IS_MESSAGE (request), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  iface = SELDON_COMPONENT_GET_IFACE (self);
-  CHECK_VFUNC (iface, transform_output, "transform_output", error);
-  return iface->transform_output (self, request, cancellable, error);
+  CALL_VFUNC (self, transform_output, error, request, cancellable, error);
 }
 
 /**
@@ -378,16 +371,12 @@ seldon_component_route (SeldonComponent *self,
                         GCancellable    *cancellable,
                         GError         **error)
 {
-  SeldonComponentInterface *iface;
-
   g_return_val_if_fail (SELDON_IS_COMPONENT (self), NULL);
   g_return_val_if_fail (SELDON_IS_MESSAGE (request), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  iface = SELDON_COMPONENT_GET_IFACE (self);
-  CHECK_VFUNC (iface, route, "route", error);
-  return iface->route (self, request, cancellable, error);
+  CALL_VFUNC (self, route, error, request, cancellable, error);
 }
 
 /**
@@ -413,16 +402,12 @@ seldon_component_aggregate (SeldonComponent *self,
                             GCancellable    *cancellable,
                             GError         **error)
 {
-  SeldonComponentInterface *iface;
-
   g_return_val_if_fail (SELDON_IS_COMPONENT (self), NULL);
   g_return_val_if_fail (requests != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  iface = SELDON_COMPONENT_GET_IFACE (self);
-  CHECK_VFUNC (iface, aggregate, "aggregate", error);
-  return iface->aggregate (self, requests, cancellable, error);
+  CALL_VFUNC (self, aggregate, error, requests, cancellable, error);
 }
 
 /**
@@ -450,16 +435,12 @@ seldon_component_send_feedback (SeldonComponent *self,
                                 GCancellable    *cancellable,
                                 GError         **error)
 {
-  SeldonComponentInterface *iface;
-
   g_return_val_if_fail (SELDON_IS_COMPONENT (self), NULL);
   g_return_val_if_fail (SELDON_IS_FEEDBACK (feedback), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  iface = SELDON_COMPONENT_GET_IFACE (self);
-  CHECK_VFUNC (iface, send_feedback, "send_feedback", error);
-  return iface->send_feedback (self, feedback, cancellable, error);
+  CALL_VFUNC (self, send_feedback, error, feedback, cancellable, error);
 }
 
 /**
@@ -483,15 +464,11 @@ seldon_component_health_status (SeldonComponent *self,
                                 GCancellable    *cancellable,
                                 GError         **error)
 {
-  SeldonComponentInterface *iface;
-
   g_return_val_if_fail (SELDON_IS_COMPONENT (self), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  iface = SELDON_COMPONENT_GET_IFACE (self);
-  CHECK_VFUNC (iface, health_status, "health_status", error);
-  return iface->health_status (self, cancellable, error);
+  CALL_VFUNC (self, health_status, error, cancellable, error);
 }
 
 /**
@@ -516,14 +493,10 @@ JsonNode *
 seldon_component_init_metadata (SeldonComponent *self,
                                 GError         **error)
 {
-  SeldonComponentInterface *iface;
-
   g_return_val_if_fail (SELDON_IS_COMPONENT (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  iface = SELDON_COMPONENT_GET_IFACE (self);
-  CHECK_VFUNC (iface, init_metadata, "init_metadata", error);
-  return iface->init_metadata (self, error);
+  CALL_VFUNC (self, init_metadata, error, error);
 }
 
 /**
@@ -545,14 +518,10 @@ JsonNode *
 seldon_component_tags (SeldonComponent *self,
                        GError         **error)
 {
-  SeldonComponentInterface *iface;
-
   g_return_val_if_fail (SELDON_IS_COMPONENT (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  iface = SELDON_COMPONENT_GET_IFACE (self);
-  CHECK_VFUNC (iface, tags, "tags", error);
-  return iface->tags (self, error);
+  CALL_VFUNC (self, tags, error, error);
 }
 
 /**
@@ -576,14 +545,10 @@ JsonNode *
 seldon_component_metrics (SeldonComponent *self,
                           GError         **error)
 {
-  SeldonComponentInterface *iface;
-
   g_return_val_if_fail (SELDON_IS_COMPONENT (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  iface = SELDON_COMPONENT_GET_IFACE (self);
-  CHECK_VFUNC (iface, metrics, "metrics", error);
-  return iface->metrics (self, error);
+  CALL_VFUNC (self, metrics, error, error);
 }
 
 /**
@@ -605,14 +570,10 @@ char **
 seldon_component_class_names (SeldonComponent *self,
                               GError         **error)
 {
-  SeldonComponentInterface *iface;
-
   g_return_val_if_fail (SELDON_IS_COMPONENT (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  iface = SELDON_COMPONENT_GET_IFACE (self);
-  CHECK_VFUNC (iface, class_names, "class_names", error);
-  return iface->class_names (self, error);
+  CALL_VFUNC (self, class_names, error, error);
 }
 
 /**
@@ -649,16 +610,12 @@ seldon_component_call_raw (SeldonComponent *self,
                            GCancellable    *cancellable,
                            GError         **error)
 {
-  SeldonComponentInterface *iface;
-
   g_return_val_if_fail (SELDON_IS_COMPONENT (self), NULL);
   g_return_val_if_fail (request != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  iface = SELDON_COMPONENT_GET_IFACE (self);
-  CHECK_VFUNC (iface, call_raw, "call_raw", error);
-  return iface->call_raw (self, method, transport, request, cancellable, error);
+  CALL_VFUNC (self, call_raw, error, method, transport, request, cancellable, error);
 }
 
 /**
@@ -684,14 +641,10 @@ seldon_component_predict_passthrough (SeldonComponent *self,
                                       GCancellable    *cancellable,
                                       GError         **error)
 {
-  SeldonComponentInterface *iface;
-
   g_return_val_if_fail (SELDON_IS_COMPONENT (self), NULL);
   g_return_val_if_fail (body != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  iface = SELDON_COMPONENT_GET_IFACE (self);
-  CHECK_VFUNC (iface, predict_passthrough, "predict_passthrough", error);
-  return iface->predict_passthrough (self, body, cancellable, error);
+  CALL_VFUNC (self, predict_passthrough, error, body, cancellable, error);
 }

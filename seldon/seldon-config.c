@@ -563,33 +563,10 @@ static GParamSpec *properties[N_PROPS];
  */
 
 static void
-seldon_config_finalize (GObject *object)
+get_field (SeldonConfig   *self,
+           const PropInfo *info,
+           GValue         *value)
 {
-  SeldonConfig *self = SELDON_CONFIG (object);
-
-  for (guint i = 1; i < N_PROPS; i++)
-    if (prop_info[i].kind == KIND_STRING)
-      g_clear_pointer (FIELD_PTR (self, &prop_info[i], char *), g_free);
-
-  G_OBJECT_CLASS (seldon_config_parent_class)->finalize (object);
-}
-
-static void
-seldon_config_get_property (GObject    *object,
-                            guint       prop_id,
-                            GValue     *value,
-                            GParamSpec *pspec)
-{
-  SeldonConfig *self = SELDON_CONFIG (object);
-  const PropInfo *info;
-
-  if (prop_id == 0 || prop_id >= N_PROPS)
-    {
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      return;
-    }
-
-  info = &prop_info[prop_id];
   switch (info->kind)
     {
     case KIND_STRING:
@@ -609,23 +586,14 @@ seldon_config_get_property (GObject    *object,
     }
 }
 
-static void
-seldon_config_set_property (GObject      *object,
-                            guint         prop_id,
-                            const GValue *value,
-                            GParamSpec   *pspec)
+/* Returns whether the field changed. */
+static gboolean
+set_field (SeldonConfig   *self,
+           const PropInfo *info,
+           const GValue   *value)
 {
-  SeldonConfig *self = SELDON_CONFIG (object);
-  const PropInfo *info;
   gboolean changed = FALSE;
 
-  if (prop_id == 0 || prop_id >= N_PROPS)
-    {
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      return;
-    }
-
-  info = &prop_info[prop_id];
   switch (info->kind)
     {
     case KIND_STRING:
@@ -672,7 +640,53 @@ seldon_config_set_property (GObject      *object,
       g_assert_not_reached ();
     }
 
-  if (changed)
+  return changed;
+}
+
+static void
+seldon_config_finalize (GObject *object)
+{
+  SeldonConfig *self = SELDON_CONFIG (object);
+
+  for (guint i = 1; i < N_PROPS; i++)
+    if (prop_info[i].kind == KIND_STRING)
+      g_clear_pointer (FIELD_PTR (self, &prop_info[i], char *), g_free);
+
+  G_OBJECT_CLASS (seldon_config_parent_class)->finalize (object);
+}
+
+static void
+seldon_config_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  SeldonConfig *self = SELDON_CONFIG (object);
+
+  if (prop_id == 0 || prop_id >= N_PROPS)
+    {
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      return;
+    }
+
+  get_field (self, &prop_info[prop_id], value);
+}
+
+static void
+seldon_config_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  SeldonConfig *self = SELDON_CONFIG (object);
+
+  if (prop_id == 0 || prop_id >= N_PROPS)
+    {
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      return;
+    }
+
+  if (set_field (self, &prop_info[prop_id], value))
     g_object_notify_by_pspec (object, pspec);
 }
 
@@ -722,27 +736,7 @@ static void
 seldon_config_init (SeldonConfig *self)
 {
   for (guint i = 1; i < N_PROPS; i++)
-    {
-      const PropInfo *info = &prop_info[i];
-
-      switch (info->kind)
-        {
-        case KIND_STRING:
-          *FIELD_PTR (self, info, char *) = g_strdup (info->default_string);
-          break;
-        case KIND_BOOLEAN:
-          *FIELD_PTR (self, info, gboolean) = info->default_number != 0;
-          break;
-        case KIND_INT:
-          *FIELD_PTR (self, info, int) = (int) info->default_number;
-          break;
-        case KIND_INT64:
-          *FIELD_PTR (self, info, gint64) = info->default_number;
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-    }
+    set_field (self, &prop_info[i], g_param_spec_get_default_value (properties[i]));
 }
 
 /**
@@ -780,30 +774,11 @@ seldon_config_copy (SeldonConfig *self)
   copy = seldon_config_new ();
   for (guint i = 1; i < N_PROPS; i++)
     {
-      const PropInfo *info = &prop_info[i];
+      g_auto(GValue) value = G_VALUE_INIT;
 
-      switch (info->kind)
-        {
-        case KIND_STRING:
-          {
-            char **to = FIELD_PTR (copy, info, char *);
-
-            g_free (*to);
-            *to = g_strdup (*FIELD_PTR (self, info, char *));
-          }
-          break;
-        case KIND_BOOLEAN:
-          *FIELD_PTR (copy, info, gboolean) = *FIELD_PTR (self, info, gboolean);
-          break;
-        case KIND_INT:
-          *FIELD_PTR (copy, info, int) = *FIELD_PTR (self, info, int);
-          break;
-        case KIND_INT64:
-          *FIELD_PTR (copy, info, gint64) = *FIELD_PTR (self, info, gint64);
-          break;
-        default:
-          g_assert_not_reached ();
-        }
+      g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (properties[i]));
+      get_field (self, &prop_info[i], &value);
+      set_field (copy, &prop_info[i], &value);
     }
 
   return copy;

@@ -52,10 +52,32 @@ typedef struct
   double reward;
 } Invocation;
 
+/* Consumes @local_error, the failure of a component method: NOT_IMPLEMENTED returns TRUE (the
+ * caller applies the contract's fallback); any other error moves to @error, FALSE. */
 static gboolean
-is_not_implemented (const GError *error)
+fallback_or_propagate (GError  *local_error,
+                       GError **error)
 {
-  return g_error_matches (error, SELDON_ERROR, SELDON_ERROR_NOT_IMPLEMENTED);
+  if (g_error_matches (local_error, SELDON_ERROR, SELDON_ERROR_NOT_IMPLEMENTED))
+    {
+      g_error_free (local_error);
+      return TRUE;
+    }
+  g_propagate_error (error, local_error);
+  return FALSE;
+}
+
+/* Consumes a JsonNode returned by a component method: its SeldonJson, or NULL for NULL. */
+static SeldonJson *
+json_take_node (JsonNode *node)
+{
+  SeldonJson *json;
+
+  if (node == NULL)
+    return NULL;
+  json = seldon_json_from_json_node (node);
+  json_node_unref (node);
+  return json;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -165,20 +187,9 @@ compute_metadata (SeldonEngine *self,
   JsonNode *node;
 
   node = seldon_component_init_metadata (self->component, &local_error);
-  if (local_error != NULL)
-    {
-      if (!is_not_implemented (local_error))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      g_clear_error (&local_error);
-    }
-  if (node != NULL)
-    {
-      user = seldon_json_from_json_node (node);
-      json_node_unref (node);
-    }
+  if (local_error != NULL && !fallback_or_propagate (g_steal_pointer (&local_error), error))
+    return FALSE;
+  user = json_take_node (node);
 
   self->metadata = seldon_metadata_build (user, self->model_metadata, self->unit_image, &local_error);
   if (self->metadata == NULL)
@@ -239,6 +250,20 @@ json_reply (Invocation       *inv,
   body = g_bytes_new_take (g_string_free (text, FALSE), len);
 
   return seldon_reply_new (status, "application/json", body);
+}
+
+/* Replies 200 with @answer (consumed), or returns NULL when building it failed (NULL). */
+static SeldonReply *
+answer_reply (Invocation *inv,
+              SeldonJson *answer)
+{
+  SeldonReply *reply;
+
+  if (answer == NULL)
+    return NULL;
+  reply = json_reply (inv, 200, answer);
+  seldon_json_unref (answer);
+  return reply;
 }
 
 static SeldonReply *
@@ -329,18 +354,11 @@ custom_metrics (Invocation       *inv,
     return NULL;
 
   node = seldon_component_metrics (inv->engine->component, &local_error);
-  if (local_error != NULL && !is_not_implemented (local_error))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  if (node != NULL)
-    {
-      user = seldon_json_from_json_node (node);
-      json_node_unref (node);
-      if (!validate_and_record (inv, user, error))
-        return NULL;
-    }
+  if (local_error != NULL && !fallback_or_propagate (g_steal_pointer (&local_error), error))
+    return NULL;
+  user = json_take_node (node);
+  if (user != NULL && !validate_and_record (inv, user, error))
+    return NULL;
 
   echoed = seldon_json_new_array ();
   if (inv->engine->include_metrics)
@@ -399,8 +417,7 @@ check_raw_metrics (Invocation       *inv,
 
       if (seldon_json_get_type (metric) != SELDON_JSON_OBJECT)
         {
-          g_set_error (error, SELDON_ERROR, SELDON_ERROR_FAILED, "'%s' object has no attribute 'get'",
-                       seldon_python_type_name (metric));
+          seldon_py_set_no_attribute_error (error, metric, "get");
           return NULL;
         }
       type = seldon_json_object_get (metric, "type");
@@ -483,8 +500,7 @@ handle_raw_metrics (Invocation  *inv,
     return TRUE;
   if (seldon_json_get_type (meta) != SELDON_JSON_OBJECT)
     {
-      g_set_error (error, SELDON_ERROR, SELDON_ERROR_FAILED, "'%s' object has no attribute 'get'",
-                   seldon_python_type_name (meta));
+      seldon_py_set_no_attribute_error (error, meta, "get");
       return FALSE;
     }
   metrics = seldon_json_object_get (meta, "metrics");
@@ -513,10 +529,7 @@ class_names_cb (gpointer  user_data,
 
   if (local_error != NULL)
     {
-      if (is_not_implemented (local_error))
-        g_error_free (local_error);
-      else
-        g_propagate_error (error, local_error);
+      fallback_or_propagate (local_error, error);
       return NULL;
     }
   return names;
@@ -529,21 +542,13 @@ tags_cb (gpointer  user_data,
   Invocation *inv = user_data;
   GError *local_error = NULL;
   JsonNode *node = seldon_component_tags (inv->engine->component, &local_error);
-  SeldonJson *tags;
 
   if (local_error != NULL)
     {
-      if (is_not_implemented (local_error))
-        g_error_free (local_error);
-      else
-        g_propagate_error (error, local_error);
+      fallback_or_propagate (local_error, error);
       return NULL;
     }
-  if (node == NULL)
-    return NULL;
-  tags = seldon_json_from_json_node (node);
-  json_node_unref (node);
-  return tags;
+  return json_take_node (node);
 }
 
 static void
@@ -605,10 +610,8 @@ call_raw (Invocation       *inv,
                                       node, inv->cancellable, &local_error);
   if (local_error != NULL)
     {
-      if (is_not_implemented (local_error))
+      if (fallback_or_propagate (g_steal_pointer (&local_error), error))
         *implemented = FALSE;
-      else
-        g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
 
@@ -660,7 +663,6 @@ invoke_single (Invocation       *inv,
   g_autoptr(SeldonMessage) message = NULL;
   g_autoptr(SeldonMessage) result = NULL;
   g_autoptr(SeldonJson) metrics = NULL;
-  g_autoptr(SeldonJson) answer = NULL;
   g_autoptr(GError) local_error = NULL;
   SeldonComponent *component = inv->engine->component;
   SeldonResponseParts parts;
@@ -690,11 +692,8 @@ invoke_single (Invocation       *inv,
 
   if (local_error != NULL)
     {
-      if (!is_not_implemented (local_error))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
+      if (!fallback_or_propagate (g_steal_pointer (&local_error), error))
+        return NULL;
       g_clear_object (&result);
       if (inv->call->method == SELDON_METHOD_PREDICT)
         result = seldon_message_new_take_value (SELDON_PAYLOAD_LIST, seldon_json_new_array ());
@@ -713,10 +712,7 @@ invoke_single (Invocation       *inv,
   parts.runtime_tags = result == message ? NULL : seldon_message_peek_tags (result);
   parts.metrics = metrics;
 
-  answer = seldon_codec_build_rest_response (result, &parts, error);
-  if (answer == NULL)
-    return NULL;
-  return json_reply (inv, 200, answer);
+  return answer_reply (inv, seldon_codec_build_rest_response (result, &parts, error));
 }
 
 /* rest-api.md §9.4 */
@@ -730,7 +726,6 @@ invoke_route (Invocation       *inv,
   g_autoptr(SeldonMessage) route = NULL;
   g_autoptr(SeldonTensor) tensor = NULL;
   g_autoptr(SeldonJson) metrics = NULL;
-  g_autoptr(SeldonJson) answer = NULL;
   g_autoptr(GError) local_error = NULL;
   SeldonResponseParts parts;
 
@@ -741,10 +736,8 @@ invoke_route (Invocation       *inv,
   result = seldon_component_route (inv->engine->component, message, inv->cancellable, &local_error);
   if (local_error != NULL)
     {
-      if (is_not_implemented (local_error))
+      if (fallback_or_propagate (g_steal_pointer (&local_error), error))
         g_set_error_literal (error, SELDON_ERROR, SELDON_ERROR_BAD_DATA, "Route not defined");
-      else
-        g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
   result = ensure_result (g_steal_pointer (&result));
@@ -765,10 +758,7 @@ invoke_route (Invocation       *inv,
   parts.runtime_tags = seldon_message_peek_tags (result);
   parts.metrics = metrics;
 
-  answer = seldon_codec_build_rest_response (route, &parts, error);
-  if (answer == NULL)
-    return NULL;
-  return json_reply (inv, 200, answer);
+  return answer_reply (inv, seldon_codec_build_rest_response (route, &parts, error));
 }
 
 /* list.extend(value) of merge_metrics() */
@@ -824,7 +814,6 @@ invoke_aggregate (Invocation       *inv,
   g_autoptr(SeldonJson) metrics = NULL;
   g_autoptr(SeldonJson) merged_meta = NULL;
   g_autoptr(SeldonJson) merged_metrics = NULL;
-  g_autoptr(SeldonJson) answer = NULL;
   g_autoptr(GError) local_error = NULL;
   const SeldonJson *list = NULL;
   SeldonJson *tags;
@@ -858,10 +847,8 @@ invoke_aggregate (Invocation       *inv,
   result = seldon_component_aggregate (inv->engine->component, messages, inv->cancellable, &local_error);
   if (local_error != NULL)
     {
-      if (is_not_implemented (local_error))
+      if (fallback_or_propagate (g_steal_pointer (&local_error), error))
         g_set_error_literal (error, SELDON_ERROR, SELDON_ERROR_BAD_DATA, "Aggregate not defined");
-      else
-        g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
   result = ensure_result (g_steal_pointer (&result));
@@ -891,8 +878,7 @@ invoke_aggregate (Invocation       *inv,
         continue;
       if (seldon_json_get_type (meta) != SELDON_JSON_OBJECT)
         {
-          g_set_error (error, SELDON_ERROR, SELDON_ERROR_FAILED, "'%s' object has no attribute 'get'",
-                       seldon_python_type_name (meta));
+          seldon_py_set_no_attribute_error (error, meta, "get");
           return NULL;
         }
       if ((value = seldon_json_object_get (meta, "tags")) != NULL &&
@@ -921,10 +907,7 @@ invoke_aggregate (Invocation       *inv,
   parts.runtime_tags = seldon_message_peek_tags (result);
   parts.metrics = merged_metrics;
 
-  answer = seldon_codec_build_rest_response (result, &parts, error);
-  if (answer == NULL)
-    return NULL;
-  return json_reply (inv, 200, answer);
+  return answer_reply (inv, seldon_codec_build_rest_response (result, &parts, error));
 }
 
 /* rest-api.md §9.3 */
@@ -936,7 +919,6 @@ invoke_health (Invocation *inv,
   g_autoptr(SeldonJson) raw = NULL;
   g_autoptr(SeldonMessage) result = NULL;
   g_autoptr(SeldonJson) metrics = NULL;
-  g_autoptr(SeldonJson) answer = NULL;
   g_autoptr(GError) local_error = NULL;
   SeldonResponseParts parts;
   gboolean implemented = FALSE;
@@ -952,11 +934,8 @@ invoke_health (Invocation *inv,
   result = seldon_component_health_status (inv->engine->component, inv->cancellable, &local_error);
   if (local_error != NULL)
     {
-      if (!is_not_implemented (local_error))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
+      if (!fallback_or_propagate (g_steal_pointer (&local_error), error))
+        return NULL;
       g_clear_object (&result);
       result = seldon_message_new_take_value (SELDON_PAYLOAD_STRING, seldon_json_new_string ("healthy"));
     }
@@ -969,10 +948,7 @@ invoke_health (Invocation *inv,
   init_parts (inv, &parts);
   parts.metrics = metrics;
 
-  answer = seldon_codec_build_rest_response (result, &parts, error);
-  if (answer == NULL)
-    return NULL;
-  return json_reply (inv, 200, answer);
+  return answer_reply (inv, seldon_codec_build_rest_response (result, &parts, error));
 }
 
 /* rest-api.md §9.7 */
@@ -1003,7 +979,6 @@ invoke_feedback (Invocation       *inv,
   g_autoptr(SeldonFeedback) decoded = NULL;
   g_autoptr(SeldonMessage) result = NULL;
   g_autoptr(SeldonJson) metrics = NULL;
-  g_autoptr(SeldonJson) answer = NULL;
   g_autoptr(GError) local_error = NULL;
   SeldonResponseParts parts;
   SeldonJson *reward;
@@ -1068,11 +1043,8 @@ invoke_feedback (Invocation       *inv,
   result = seldon_component_send_feedback (inv->engine->component, decoded, inv->cancellable, &local_error);
   if (local_error != NULL)
     {
-      if (!is_not_implemented (local_error))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
+      if (!fallback_or_propagate (g_steal_pointer (&local_error), error))
+        return NULL;
       g_clear_object (&result);
     }
   result = ensure_result (g_steal_pointer (&result));
@@ -1086,10 +1058,7 @@ invoke_feedback (Invocation       *inv,
   parts.runtime_tags = seldon_message_peek_tags (result);
   parts.metrics = metrics;
 
-  answer = seldon_proto_json_build_response (result, &parts, error);
-  if (answer == NULL)
-    return NULL;
-  return json_reply (inv, 200, answer);
+  return answer_reply (inv, seldon_proto_json_build_response (result, &parts, error));
 }
 
 /* rest-api.md §3.4 */
@@ -1105,7 +1074,7 @@ invoke_passthrough (Invocation *inv,
   answer = seldon_component_predict_passthrough (inv->engine->component, body, inv->cancellable, &local_error);
   if (local_error != NULL)
     {
-      if (is_not_implemented (local_error))
+      if (fallback_or_propagate (g_steal_pointer (&local_error), error))
         {
           gsize size = 0;
           const guint8 *data = g_bytes_get_data (body, &size);
@@ -1117,8 +1086,6 @@ invoke_passthrough (Invocation *inv,
             seldon_py_append_bytes_repr (text, data, size);
           g_set_error_literal (error, SELDON_ERROR, SELDON_ERROR_BAD_DATA, text->str);
         }
-      else
-        g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
 

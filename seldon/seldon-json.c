@@ -1063,6 +1063,35 @@ append_utf8 (GString  *out,
   g_string_append_len (out, buf, n);
 }
 
+/* Steps over the unescaped character at *q inside a string: FALSE, with the parse error, for
+ * a control character or invalid UTF-8. */
+static inline gboolean
+skip_string_char (Parser      *P,
+                  const char **q)
+{
+  guchar c = (guchar) **q;
+
+  if (c < 0x20)
+    {
+      parse_error (P, *q, "Invalid control character at");
+      return FALSE;
+    }
+  if (c < 0x80)
+    (*q)++;
+  else
+    {
+      int n = utf8_seq_len ((const guchar *) *q, (const guchar *) P->end);
+
+      if (n == 0)
+        {
+          parse_error (P, *q, "Invalid UTF-8 in string");
+          return FALSE;
+        }
+      *q += n;
+    }
+  return TRUE;
+}
+
 /*
  * Parses the string starting at P->p (a '"'). On success *out points either into the input
  * (no escapes) or into P->scratch, valid until the next string is parsed.
@@ -1091,24 +1120,8 @@ parse_string_raw (Parser      *P,
         }
       if (c == '\\')
         goto slow;
-      if (c < 0x20)
-        {
-          parse_error (P, q, "Invalid control character at");
-          return FALSE;
-        }
-      if (c < 0x80)
-        q++;
-      else
-        {
-          int n = utf8_seq_len ((const guchar *) q, (const guchar *) end);
-
-          if (n == 0)
-            {
-              parse_error (P, q, "Invalid UTF-8 in string");
-              return FALSE;
-            }
-          q += n;
-        }
+      if (!skip_string_char (P, &q))
+        return FALSE;
     }
   parse_error (P, open, "Unterminated string starting at");
   return FALSE;
@@ -1181,24 +1194,8 @@ slow:
           run = q;
           continue;
         }
-      if (c < 0x20)
-        {
-          parse_error (P, q, "Invalid control character at");
-          return FALSE;
-        }
-      if (c < 0x80)
-        q++;
-      else
-        {
-          int n = utf8_seq_len ((const guchar *) q, (const guchar *) end);
-
-          if (n == 0)
-            {
-              parse_error (P, q, "Invalid UTF-8 in string");
-              return FALSE;
-            }
-          q += n;
-        }
+      if (!skip_string_char (P, &q))
+        return FALSE;
     }
   parse_error (P, open, "Unterminated string starting at");
   return FALSE;
@@ -1314,22 +1311,43 @@ parse_number (Parser *P)
 
 static SeldonJson *parse_value (Parser *P);
 
+/* Consumes @c when it is the next character. */
+static gboolean
+accept_char (Parser *P,
+             char    c)
+{
+  if (P->p < P->end && *P->p == c)
+    {
+      P->p++;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* Steps into the array or object at P->p and over the blanks after its opening bracket. */
+static gboolean
+enter_container (Parser *P)
+{
+  if (++P->depth > SELDON_JSON_MAX_DEPTH)
+    {
+      parse_error (P, P->p, "Maximum nesting depth exceeded");
+      return FALSE;
+    }
+  P->p++;
+  skip_ws (P);
+  return TRUE;
+}
+
 static SeldonJson *
 parse_array (Parser *P)
 {
   g_autoptr (SeldonJson) array = NULL;
 
-  if (++P->depth > SELDON_JSON_MAX_DEPTH)
-    {
-      parse_error (P, P->p, "Maximum nesting depth exceeded");
-      return NULL;
-    }
-  P->p++;
+  if (!enter_container (P))
+    return NULL;
   array = seldon_json_new_array ();
-  skip_ws (P);
-  if (P->p < P->end && *P->p == ']')
+  if (accept_char (P, ']'))
     {
-      P->p++;
       P->depth--;
       return g_steal_pointer (&array);
     }
@@ -1341,16 +1359,10 @@ parse_array (Parser *P)
         return NULL;
       seldon_json_array_append (array, item);
       skip_ws (P);
-      if (P->p < P->end && *P->p == ',')
-        {
-          P->p++;
-          continue;
-        }
-      if (P->p < P->end && *P->p == ']')
-        {
-          P->p++;
-          break;
-        }
+      if (accept_char (P, ','))
+        continue;
+      if (accept_char (P, ']'))
+        break;
       parse_error (P, P->p, "Expecting ',' delimiter");
       return NULL;
     }
@@ -1363,17 +1375,11 @@ parse_object (Parser *P)
 {
   g_autoptr (SeldonJson) object = NULL;
 
-  if (++P->depth > SELDON_JSON_MAX_DEPTH)
-    {
-      parse_error (P, P->p, "Maximum nesting depth exceeded");
-      return NULL;
-    }
-  P->p++;
+  if (!enter_container (P))
+    return NULL;
   object = seldon_json_new_object ();
-  skip_ws (P);
-  if (P->p < P->end && *P->p == '}')
+  if (accept_char (P, '}'))
     {
-      P->p++;
       P->depth--;
       return g_steal_pointer (&object);
     }
@@ -1396,13 +1402,12 @@ parse_object (Parser *P)
       owned_key[key_len] = '\0';
 
       skip_ws (P);
-      if (P->p >= P->end || *P->p != ':')
+      if (!accept_char (P, ':'))
         {
           g_free (owned_key);
           parse_error (P, P->p, "Expecting ':' delimiter");
           return NULL;
         }
-      P->p++;
       value = parse_value (P);
       if (value == NULL)
         {
@@ -1412,17 +1417,13 @@ parse_object (Parser *P)
       object_set_owned (object, owned_key, key_len, value);
 
       skip_ws (P);
-      if (P->p < P->end && *P->p == ',')
+      if (accept_char (P, ','))
         {
-          P->p++;
           skip_ws (P);
           continue;
         }
-      if (P->p < P->end && *P->p == '}')
-        {
-          P->p++;
-          break;
-        }
+      if (accept_char (P, '}'))
+        break;
       parse_error (P, P->p, "Expecting ',' delimiter");
       return NULL;
     }

@@ -1245,6 +1245,21 @@ merge_canonical (const ProtoMessage *type,
     }
 }
 
+/* One element of a map or repeated field: a default value is kept. */
+static SeldonJson *
+convert_element (Parser           *parser,
+                 const ProtoField *field,
+                 const SeldonJson *item,
+                 const char       *path,
+                 GError          **error)
+{
+  gboolean is_default;
+
+  if (field->type == T_MESSAGE)
+    return convert_message (parser, field->message_type, item, path, error);
+  return convert_scalar (field, item, path, &is_default, error);
+}
+
 static gboolean
 convert_field_value (Parser             *parser,
                      const ProtoMessage *type,
@@ -1282,13 +1297,8 @@ convert_field_value (Parser             *parser,
           const char *key = seldon_json_object_get_key_at (value, i);
           g_autofree char *item_path = g_strdup_printf ("%s[%s]", map_path, key);
           SeldonJson *item = seldon_json_object_get_value_at (value, i);
-          SeldonJson *converted;
-          gboolean is_default;
+          SeldonJson *converted = convert_element (parser, field, item, item_path, error);
 
-          if (field->type == T_MESSAGE)
-            converted = convert_message (parser, field->message_type, item, item_path, error);
-          else
-            converted = convert_scalar (field, item, item_path, &is_default, error);
           if (converted == NULL)
             return FALSE;
           seldon_json_object_set (out, key, converted);
@@ -1317,7 +1327,6 @@ convert_field_value (Parser             *parser,
           SeldonJson *item = seldon_json_array_get (value, i);
           g_autofree char *item_path = g_strdup_printf ("%s.%s[%u]", path, name, i);
           SeldonJson *converted;
-          gboolean is_default;
 
           if (seldon_json_get_type (item) == SELDON_JSON_NULL &&
               (field->type != T_MESSAGE || field->message_type->wkt != WKT_VALUE))
@@ -1325,10 +1334,7 @@ convert_field_value (Parser             *parser,
                                 "null is not allowed to be used as an element in a repeated field at %s",
                                 item_path);
 
-          if (field->type == T_MESSAGE)
-            converted = convert_message (parser, field->message_type, item, item_path, error);
-          else
-            converted = convert_scalar (field, item, item_path, &is_default, error);
+          converted = convert_element (parser, field, item, item_path, error);
           if (converted == NULL)
             return FALSE;
           seldon_json_array_append (out, converted);
@@ -1883,47 +1889,6 @@ array_to_list_value (SeldonTensor *array,
 }
 
 static SeldonJson *
-class_names_json (SeldonTensor              *array,
-                  const SeldonResponseParts *parts,
-                  GError                   **error)
-{
-  guint n_dims = 0;
-  const gint64 *shape = seldon_tensor_get_shape (array, &n_dims);
-  SeldonJson *names = seldon_json_new_array ();
-
-  if (n_dims < 2)
-    return names;
-
-  if (parts->class_names != NULL)
-    {
-      GError *local_error = NULL;
-      g_auto(GStrv) user = parts->class_names (parts->class_names_data, &local_error);
-
-      if (local_error != NULL)
-        {
-          seldon_json_unref (names);
-          g_propagate_error (error, local_error);
-          return NULL;
-        }
-      if (user != NULL)
-        {
-          for (guint i = 0; user[i] != NULL; i++)
-            seldon_json_array_append (names, seldon_json_new_string (user[i]));
-          return names;
-        }
-    }
-
-  for (gint64 i = 0; i < shape[1]; i++)
-    {
-      char buf[32];
-
-      g_snprintf (buf, sizeof buf, "t:%" G_GINT64_FORMAT, i);
-      seldon_json_array_append (names, seldon_json_new_string (buf));
-    }
-  return names;
-}
-
-static SeldonJson *
 array_to_datadef (SeldonTensor              *array,
                   const SeldonResponseParts *parts,
                   GError                   **error)
@@ -1934,7 +1899,7 @@ array_to_datadef (SeldonTensor              *array,
   SeldonJson *request_data = request != NULL ? seldon_json_object_get (request, "data") : NULL;
   const char *kind;
 
-  names = class_names_json (array, parts, error);
+  names = seldon_codec_class_names (array, parts, error);
   if (names == NULL)
     return NULL;
 
@@ -2010,7 +1975,6 @@ seldon_proto_json_build_response (SeldonMessage             *result,
   g_autoptr(SeldonJson) metrics = seldon_json_new_array ();
   g_autoptr(SeldonJson) meta = NULL;
   g_autoptr(SeldonTensor) array = NULL;
-  g_autoptr(SeldonJson) static_tags = NULL;
   SeldonJson *value = NULL;
   const SeldonJson *request = parts->request;
   SeldonJson *request_meta = request != NULL ? seldon_json_object_get (request, "meta") : NULL;
@@ -2019,20 +1983,7 @@ seldon_proto_json_build_response (SeldonMessage             *result,
   /* meta first: upstream parses it into the Meta message before looking at the payload */
   if (seldon_py_truthy (parts->env_request_path))
     seldon_json_object_set (meta_json, "requestPath", seldon_json_copy (parts->env_request_path));
-  if (parts->tags != NULL)
-    {
-      GError *local_error = NULL;
-
-      static_tags = parts->tags (parts->tags_data, &local_error);
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, local_error);
-          return NULL;
-        }
-    }
-  if (seldon_py_truthy (static_tags) && !seldon_py_dict_update (tags, static_tags, error))
-    return NULL;
-  if (seldon_py_truthy (parts->runtime_tags) && !seldon_py_dict_update (tags, parts->runtime_tags, error))
+  if (!seldon_codec_merge_tags (tags, parts, error))
     return NULL;
   if (seldon_py_truthy (parts->metrics))
     for (guint i = 0; i < seldon_json_array_get_length (parts->metrics); i++)
@@ -2349,40 +2300,42 @@ tf_values_to_flat (SeldonDType       dtype,
           double d = 0.0;
           gint64 v = 0;
           guint64 u = 0;
+          gboolean is_integer = TRUE;
+          gboolean is_unsigned = FALSE;
 
           switch (kind)
             {
             case TF_VALUES_FLOAT:
             case TF_VALUES_DOUBLE:
               d = canonical_to_double (value);
-              store_element (data + i * item, dtype, d, 0, 0, FALSE, FALSE);
+              is_integer = FALSE;
               break;
             case TF_VALUES_HALF:
               d = half_to_float ((guint16) seldon_json_get_int (value));
-              store_element (data + i * item, dtype, d, 0, 0, FALSE, FALSE);
+              is_integer = FALSE;
               break;
             case TF_VALUES_BFLOAT16:
               d = bfloat16_to_float ((guint16) seldon_json_get_int (value));
-              store_element (data + i * item, dtype, d, 0, 0, FALSE, FALSE);
+              is_integer = FALSE;
               break;
             case TF_VALUES_BOOL:
-              store_element (data + i * item, dtype, 0, seldon_json_get_bool (value), 0, TRUE, FALSE);
+              v = seldon_json_get_bool (value);
               break;
             case TF_VALUES_INT64:
               v = g_ascii_strtoll (seldon_json_get_string (value), NULL, 10);
-              store_element (data + i * item, dtype, 0, v, 0, TRUE, FALSE);
               break;
             case TF_VALUES_UINT64:
               u = g_ascii_strtoull (seldon_json_get_string (value), NULL, 10);
-              store_element (data + i * item, dtype, 0, 0, u, TRUE, TRUE);
+              is_unsigned = TRUE;
               break;
             case TF_VALUES_INT:
             case TF_VALUES_UINT32:
             case TF_VALUES_STRING:
             default:
-              store_element (data + i * item, dtype, 0, seldon_json_get_int (value), 0, TRUE, FALSE);
+              v = seldon_json_get_int (value);
               break;
             }
+          store_element (data + i * item, dtype, d, v, u, is_integer, is_unsigned);
         }
       return seldon_tensor_new_take (dtype, shape, 1, g_bytes_new_take (data, n * item), NULL);
     }

@@ -548,6 +548,26 @@ check_values_shape (gsize          n_values,
   return TRUE;
 }
 
+/* A tensor of @n_values numbers of @dtype copied from @values, shaped as
+ * check_values_shape() allows. */
+static SeldonTensor *
+new_from_numbers (SeldonDType    dtype,
+                  gconstpointer  values,
+                  gsize          n_values,
+                  const gint64  *shape,
+                  guint          n_dims,
+                  GError       **error)
+{
+  gint64 flat_shape[1];
+  const gint64 *use_shape = NULL;
+  gsize size = n_values * seldon_dtype_get_item_size (dtype);
+
+  if (!check_values_shape (n_values, shape, &n_dims, flat_shape, &use_shape, error))
+    return NULL;
+
+  return seldon_tensor_new_take (dtype, use_shape, n_dims, g_bytes_new (values, size), NULL);
+}
+
 /**
  * seldon_tensor_new_from_doubles:
  * @values: (array length=n_values): the elements in row-major order
@@ -571,17 +591,10 @@ seldon_tensor_new_from_doubles (const double *values,
                                 guint         n_dims,
                                 GError      **error)
 {
-  gint64 flat_shape[1];
-  const gint64 *use_shape = NULL;
-
   g_return_val_if_fail (values != NULL || n_values == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_values_shape (n_values, shape, &n_dims, flat_shape, &use_shape, error))
-    return NULL;
-
-  return seldon_tensor_new_take (SELDON_DTYPE_FLOAT64, use_shape, n_dims,
-                                 g_bytes_new (values, n_values * sizeof (double)), NULL);
+  return new_from_numbers (SELDON_DTYPE_FLOAT64, values, n_values, shape, n_dims, error);
 }
 
 /**
@@ -607,17 +620,10 @@ seldon_tensor_new_from_int64s (const gint64 *values,
                                guint         n_dims,
                                GError      **error)
 {
-  gint64 flat_shape[1];
-  const gint64 *use_shape = NULL;
-
   g_return_val_if_fail (values != NULL || n_values == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_values_shape (n_values, shape, &n_dims, flat_shape, &use_shape, error))
-    return NULL;
-
-  return seldon_tensor_new_take (SELDON_DTYPE_INT64, use_shape, n_dims,
-                                 g_bytes_new (values, n_values * sizeof (gint64)), NULL);
+  return new_from_numbers (SELDON_DTYPE_INT64, values, n_values, shape, n_dims, error);
 }
 
 /**

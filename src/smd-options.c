@@ -239,6 +239,21 @@ set_value_error (GError       **error,
     }
 }
 
+/* argparse's "invalid choice: 'X' (choose from 'A', 'B')" */
+static void
+set_choice_error (GError            **error,
+                  const Setting      *s,
+                  Source              source,
+                  const char         *text,
+                  const char * const *choices)
+{
+  g_autofree char *repr = smd_py_repr_str (text);
+  g_autofree char *list = smd_py_repr_strv (choices);
+
+  set_value_error (error, s, source, text, "invalid choice: %s (choose from %.*s)",
+                   repr, (int) strlen (list) - 2, list + 1);
+}
+
 static gboolean
 int_range (GParamSpec *pspec,
            gint64     *min,
@@ -381,11 +396,7 @@ parse_setting_value (SeldonConfig  *config,
     case VAL_CHOICE:
       if (!g_strv_contains (service_types, text))
         {
-          g_autofree char *repr = smd_py_repr_str (text);
-          g_autofree char *choices = smd_py_repr_strv (service_types);
-
-          set_value_error (error, s, source, text, "invalid choice: %s (choose from %.*s)",
-                           repr, (int) strlen (choices) - 2, choices + 1);
+          set_choice_error (error, s, source, text, service_types);
           return FALSE;
         }
       g_value_set_string (value, text);
@@ -397,12 +408,8 @@ parse_setting_value (SeldonConfig  *config,
 
         if (canonical == NULL)
           {
-            g_autofree char *repr = smd_py_repr_str (text);
-            g_autofree char *choices = smd_py_repr_strv (cli_log_levels);
-
             if (source == SOURCE_CLI)
-              set_value_error (error, s, source, text, "invalid choice: %s (choose from %.*s)",
-                               repr, (int) strlen (choices) - 2, choices + 1);
+              set_choice_error (error, s, source, text, cli_log_levels);
             else
               set_value_error (error, s, source, text,
                                "invalid log level (use DEBUG, INFO, WARNING or ERROR, any case)");
@@ -469,6 +476,7 @@ resolve_long_option (const char  *name,
 {
   g_autoptr(GPtrArray) matches = g_ptr_array_new ();
   const char *help = "help";
+  const Setting *exact;
 
   *resolved = NULL;
 
@@ -477,12 +485,12 @@ resolve_long_option (const char  *name,
       *resolved = help;
       return TRUE;
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (settings); i++)
-    if (settings[i].cli != NULL && strcmp (settings[i].cli, name) == 0)
-      {
-        *resolved = settings[i].cli;
-        return TRUE;
-      }
+  exact = find_setting_by_cli (name);
+  if (exact != NULL)
+    {
+      *resolved = exact->cli;
+      return TRUE;
+    }
 
   if (*name == '\0')
     return TRUE;
