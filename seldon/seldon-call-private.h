@@ -52,6 +52,9 @@ typedef struct
   /* Custom metrics to record in the front (metrics.md), NULL when none: an array of
    * {"method": "<label>", "metrics": [<metric>...]} objects, in recording order. */
   SeldonJson      *metrics;
+  /* The worker slot (0 .. pool size - 1) that ran the call: the `worker_id` of its metrics
+   * (decisions.md D3). Set by the worker; an in-process worker is slot 0. */
+  guint            worker_slot;
   /* Feedback reward to record (metrics.md §3), when has_reward. */
   gboolean         has_reward;
   double           reward;

@@ -60,6 +60,13 @@ typedef enum
  * @SELDON_COMPONENT_FLAGS_NONE: no flags: the component may be called from several threads at once
  * @SELDON_COMPONENT_FLAGS_NOT_THREAD_SAFE: call the component from one thread only, one call at
  *   a time (always the thread that called [method@Seldon.Component.load])
+ * @SELDON_COMPONENT_FLAGS_MAIN_CONTEXT: call the component only from the thread-default main
+ *   context that was current when the [class@Seldon.Worker] (or, in a worker process, the
+ *   [class@Seldon.WorkerHost]) was created, one call at a time, `load()` included (implies
+ *   %SELDON_COMPONENT_FLAGS_NOT_THREAD_SAFE). Each call runs in an idle callback of that
+ *   context and blocks it while it runs, so the thread must iterate that context. For
+ *   components written in a language whose runtime is bound to one thread, such as
+ *   JavaScript (gjs).
  *
  * What a component tells the server about itself.
  *
@@ -69,6 +76,7 @@ typedef enum /*< flags >*/
 {
   SELDON_COMPONENT_FLAGS_NONE = 0,
   SELDON_COMPONENT_FLAGS_NOT_THREAD_SAFE = 1 << 0,
+  SELDON_COMPONENT_FLAGS_MAIN_CONTEXT = 1 << 1,
 } SeldonComponentFlags;
 
 #define SELDON_TYPE_COMPONENT (seldon_component_get_type ())

@@ -42,6 +42,7 @@ struct _SeldonMessage
   SeldonJson *value;       /* LIST, STRING, JSON */
   GBytes *bytes;           /* BYTES, CUSTOM */
   char *type_url;          /* CUSTOM */
+  char *invalid;           /* NONE: what the result stood for (seldon_message_new_invalid) */
 
   SeldonDataKind data_kind;
   SeldonJson *names_json;  /* data.names as given */
@@ -71,6 +72,7 @@ clear_payload (SeldonMessage *self)
   g_clear_pointer (&self->value, seldon_json_unref);
   g_clear_pointer (&self->bytes, g_bytes_unref);
   g_clear_pointer (&self->type_url, g_free);
+  g_clear_pointer (&self->invalid, g_free);
   self->kind = SELDON_PAYLOAD_NONE;
 }
 
@@ -406,6 +408,191 @@ seldon_message_new_route (gint64 child)
   return seldon_message_new_take_tensor (
     seldon_tensor_new_take (SELDON_DTYPE_INT64, NULL, 0,
                             g_bytes_new (&child, sizeof child), NULL));
+}
+
+/**
+ * seldon_message_new_invalid:
+ * @description: how the result prints (Python's `str()` of it)
+ *
+ * Creates a message standing for a component result that is not a valid payload, such as a
+ * Python `None`, number, tuple or numpy scalar returned by a high-level method. Like
+ * [ctor@Seldon.Message.new] it has no payload; building an answer from it fails with 400
+ * `Unknown data type returned as payload (must be list or np array):DESCRIPTION` (a router's
+ * with `Routing response must be int but got DESCRIPTION`), after the call's custom metrics
+ * were recorded, exactly like the Seldon Python wrapper.
+ *
+ * Returns: (transfer full): a new message
+ *
+ * Since: 1.0
+ */
+SeldonMessage *
+seldon_message_new_invalid (const char *description)
+{
+  SeldonMessage *self;
+
+  g_return_val_if_fail (description != NULL, NULL);
+
+  self = seldon_message_new ();
+  self->invalid = g_strdup (description);
+  return self;
+}
+
+/**
+ * seldon_message_new_array:
+ * @dtype: the element type
+ * @shape: (array length=n_dims) (nullable): the dimensions
+ * @n_dims: the number of dimensions (0 for a 0-dimensional array)
+ * @data: (array length=size) (element-type guint8) (nullable): the elements, in the form
+ *   [ctor@Seldon.Tensor.new] takes them
+ * @size: the size of @data in bytes
+ * @error: return location for a #GError
+ *
+ * Creates a message carrying an array in one call: the same as
+ * [ctor@Seldon.Message.new_tensor] of [ctor@Seldon.Tensor.new], without the intermediate
+ * objects (language bindings answer with it on every call).
+ *
+ * Returns: (transfer full): a new message, or %NULL if @data does not fit the shape
+ *
+ * Since: 1.0
+ */
+SeldonMessage *
+seldon_message_new_array (SeldonDType    dtype,
+                          const gint64  *shape,
+                          guint          n_dims,
+                          const guint8  *data,
+                          gsize          size,
+                          GError       **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  SeldonTensor *tensor;
+
+  g_return_val_if_fail (shape != NULL || n_dims == 0, NULL);
+  g_return_val_if_fail (data != NULL || size == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  bytes = g_bytes_new (data, size);
+  tensor = seldon_tensor_new (dtype, shape, n_dims, bytes, error);
+  if (tensor == NULL)
+    return NULL;
+  return seldon_message_new_take_tensor (tensor);
+}
+
+/**
+ * seldon_message_new_json_text:
+ * @kind: %SELDON_PAYLOAD_LIST or %SELDON_PAYLOAD_JSON
+ * @text: JSON text
+ * @length: the length of @text, or -1 if it is NUL-terminated
+ * @error: return location for a #GError
+ *
+ * Creates a message like [ctor@Seldon.Message.new_list] (@kind %SELDON_PAYLOAD_LIST; @text
+ * must then hold an array) or [ctor@Seldon.Message.new_json] (%SELDON_PAYLOAD_JSON) from
+ * the JSON text of the value. Unlike a #JsonNode, the text keeps every integer exactly
+ * (also beyond 64 bits), strings holding NUL characters, and `NaN`/`Infinity` tokens.
+ *
+ * Returns: (transfer full): a new message, or %NULL if @text is not valid JSON of that kind
+ *
+ * Since: 1.0
+ */
+SeldonMessage *
+seldon_message_new_json_text (SeldonPayloadKind   kind,
+                              const char         *text,
+                              gssize              length,
+                              GError            **error)
+{
+  SeldonJson *value;
+
+  g_return_val_if_fail (kind == SELDON_PAYLOAD_LIST || kind == SELDON_PAYLOAD_JSON, NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  value = seldon_json_parse (text, length, error);
+  if (value == NULL)
+    return NULL;
+  if (kind == SELDON_PAYLOAD_LIST && seldon_json_get_type (value) != SELDON_JSON_ARRAY)
+    {
+      seldon_json_unref (value);
+      g_set_error_literal (error, SELDON_ERROR, SELDON_ERROR_FAILED, "a list payload must be a JSON array");
+      return NULL;
+    }
+  return seldon_message_new_take_value (kind, value);
+}
+
+/**
+ * seldon_message_get_packed_array:
+ * @self: a #SeldonMessage
+ * @dtype: (out) (optional): return location for the element type
+ * @shape: (out) (array length=n_dims) (transfer none) (optional): return location for the
+ *   dimensions
+ * @n_dims: (out) (optional): return location for the number of dimensions
+ * @data: (out) (array length=size) (transfer none) (optional): return location for the
+ *   packed elements (native byte order, row-major)
+ * @size: (out) (optional): return location for the size of @data in bytes
+ *
+ * Gets everything about an array payload with packed elements (a numeric or boolean
+ * [class@Seldon.Tensor]) in one call: what language bindings need to wrap it, e.g. with
+ * numpy's `frombuffer`.
+ *
+ * Returns: %TRUE if the payload is such an array; otherwise the out values are unset
+ *
+ * Since: 1.0
+ */
+gboolean
+seldon_message_get_packed_array (SeldonMessage  *self,
+                                 SeldonDType    *dtype,
+                                 const gint64  **shape,
+                                 guint          *n_dims,
+                                 const guint8  **data,
+                                 gsize          *size)
+{
+  SeldonDType type;
+  GBytes *bytes;
+  const gint64 *dims;
+  guint rank = 0;
+  gsize length = 0;
+  const guint8 *elements = NULL;
+
+  g_return_val_if_fail (SELDON_IS_MESSAGE (self), FALSE);
+
+  if (self->kind != SELDON_PAYLOAD_TENSOR)
+    return FALSE;
+  type = seldon_tensor_get_dtype (self->tensor);
+  if (type == SELDON_DTYPE_STRING || type == SELDON_DTYPE_OBJECT)
+    return FALSE;
+
+  dims = seldon_tensor_get_shape (self->tensor, &rank);
+  bytes = seldon_tensor_get_data (self->tensor);
+  if (bytes != NULL)
+    elements = g_bytes_get_data (bytes, &length);
+
+  if (dtype != NULL)
+    *dtype = type;
+  if (shape != NULL)
+    *shape = dims;
+  if (n_dims != NULL)
+    *n_dims = rank;
+  if (data != NULL)
+    *data = elements;
+  if (size != NULL)
+    *size = length;
+  return TRUE;
+}
+
+/**
+ * seldon_message_get_invalid_description:
+ * @self: a #SeldonMessage
+ *
+ * Gets the description of a message made with [ctor@Seldon.Message.new_invalid].
+ *
+ * Returns: (nullable): the description, or %NULL for any other message
+ *
+ * Since: 1.0
+ */
+const char *
+seldon_message_get_invalid_description (SeldonMessage *self)
+{
+  g_return_val_if_fail (SELDON_IS_MESSAGE (self), NULL);
+
+  return self->invalid;
 }
 
 /**
@@ -810,6 +997,102 @@ seldon_message_dup_meta (SeldonMessage *self)
   if (self->meta == NULL)
     return NULL;
   return seldon_json_to_json_node (self->meta);
+}
+
+/* JSON text that Python's json.loads() reads back exactly: compact, key order kept, floats in
+ * their shortest round-trip form, NaN/Infinity tokens, integers of any size. */
+static char *
+json_text (const SeldonJson *value)
+{
+  return seldon_json_to_string (value, SELDON_JSON_WRITE_DEFAULT);
+}
+
+/**
+ * seldon_message_dup_meta_json:
+ * @self: a #SeldonMessage
+ *
+ * Gets the request's `meta` exactly as sent, as compact JSON text (like
+ * [method@Seldon.Message.dup_meta], without building a #JsonNode; integers keep every digit
+ * and floats their shortest round-trip form).
+ *
+ * Returns: (transfer full) (nullable): the JSON text, or %NULL when the request had no `meta`
+ *
+ * Since: 1.0
+ */
+char *
+seldon_message_dup_meta_json (SeldonMessage *self)
+{
+  g_return_val_if_fail (SELDON_IS_MESSAGE (self), NULL);
+
+  if (self->meta == NULL)
+    return NULL;
+  return json_text (self->meta);
+}
+
+/**
+ * seldon_message_dup_payload_json:
+ * @self: a #SeldonMessage
+ *
+ * Gets the payload as compact JSON text, like [method@Seldon.Message.dup_payload]: an array
+ * as nested lists, a string, the base64 text of bytes, or the JSON value.
+ *
+ * Returns: (transfer full) (nullable): the JSON text, or %NULL when the message has no
+ *   payload or carries `customData`
+ *
+ * Since: 1.0
+ */
+char *
+seldon_message_dup_payload_json (SeldonMessage *self)
+{
+  g_return_val_if_fail (SELDON_IS_MESSAGE (self), NULL);
+
+  switch (self->kind)
+    {
+    case SELDON_PAYLOAD_TENSOR:
+      {
+        g_autoptr(SeldonJson) nested = seldon_tensor_to_seldon_json (self->tensor);
+
+        return json_text (nested);
+      }
+    case SELDON_PAYLOAD_LIST:
+    case SELDON_PAYLOAD_STRING:
+    case SELDON_PAYLOAD_JSON:
+      return json_text (self->value);
+    case SELDON_PAYLOAD_BYTES:
+      {
+        gsize size = 0;
+        const guint8 *data = g_bytes_get_data (self->bytes, &size);
+        g_autofree char *b64 = g_base64_encode (data, size);
+        g_autoptr(SeldonJson) text = seldon_json_new_string (b64);
+
+        return json_text (text);
+      }
+    case SELDON_PAYLOAD_NONE:
+    case SELDON_PAYLOAD_CUSTOM:
+    default:
+      return NULL;
+    }
+}
+
+/**
+ * seldon_json_node_to_string:
+ * @node: (nullable): a JSON value
+ *
+ * Writes @node as compact JSON text in the form Python's `json` module writes and reads:
+ * floats in their shortest round-trip form (`1e-07`, `2e+20`, `0.1`), `NaN` and `Infinity`
+ * tokens for non-finite numbers, non-ASCII characters as UTF-8, object members in their
+ * order. A %NULL @node is written as `null`.
+ *
+ * Returns: (transfer full): the JSON text
+ *
+ * Since: 1.0
+ */
+char *
+seldon_json_node_to_string (JsonNode *node)
+{
+  g_autoptr(SeldonJson) value = seldon_json_from_json_node (node);
+
+  return json_text (value);
 }
 
 /**

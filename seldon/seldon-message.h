@@ -97,6 +97,20 @@ SeldonMessage      *seldon_message_new_json           (JsonNode          *json);
 SELDON_AVAILABLE_IN_1_0
 SeldonMessage      *seldon_message_new_route          (gint64             child);
 SELDON_AVAILABLE_IN_1_0
+SeldonMessage      *seldon_message_new_invalid        (const char        *description);
+SELDON_AVAILABLE_IN_1_0
+SeldonMessage      *seldon_message_new_array          (SeldonDType        dtype,
+                                                       const gint64      *shape,
+                                                       guint              n_dims,
+                                                       const guint8      *data,
+                                                       gsize              size,
+                                                       GError           **error);
+SELDON_AVAILABLE_IN_1_0
+SeldonMessage      *seldon_message_new_json_text      (SeldonPayloadKind  kind,
+                                                       const char        *text,
+                                                       gssize             length,
+                                                       GError           **error);
+SELDON_AVAILABLE_IN_1_0
 SeldonMessage      *seldon_message_new_from_json      (const char        *text,
                                                        gssize             length,
                                                        GError           **error);
@@ -113,7 +127,16 @@ SELDON_AVAILABLE_IN_1_0
 SeldonTensor       *seldon_message_dup_tensor         (SeldonMessage     *self,
                                                        GError           **error);
 SELDON_AVAILABLE_IN_1_0
+gboolean            seldon_message_get_packed_array   (SeldonMessage     *self,
+                                                       SeldonDType       *dtype,
+                                                       const gint64     **shape,
+                                                       guint             *n_dims,
+                                                       const guint8     **data,
+                                                       gsize             *size);
+SELDON_AVAILABLE_IN_1_0
 const char         *seldon_message_get_str_data       (SeldonMessage     *self);
+SELDON_AVAILABLE_IN_1_0
+const char         *seldon_message_get_invalid_description (SeldonMessage *self);
 SELDON_AVAILABLE_IN_1_0
 GBytes             *seldon_message_get_bin_data       (SeldonMessage     *self);
 SELDON_AVAILABLE_IN_1_0
@@ -137,6 +160,12 @@ void                seldon_message_set_names          (SeldonMessage     *self,
 
 SELDON_AVAILABLE_IN_1_0
 JsonNode           *seldon_message_dup_meta           (SeldonMessage     *self);
+SELDON_AVAILABLE_IN_1_0
+char               *seldon_message_dup_meta_json      (SeldonMessage     *self);
+SELDON_AVAILABLE_IN_1_0
+char               *seldon_message_dup_payload_json   (SeldonMessage     *self);
+SELDON_AVAILABLE_IN_1_0
+char               *seldon_json_node_to_string        (JsonNode          *node);
 SELDON_AVAILABLE_IN_1_0
 void                seldon_message_set_meta           (SeldonMessage     *self,
                                                        JsonNode          *meta);

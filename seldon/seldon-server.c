@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "seldon-error.h"
+#include "seldon-metrics-private.h"
 #include "seldon-resources.h"
 #include "seldon-rest-request-private.h"
 #include "seldon-server.h"
@@ -43,12 +44,22 @@
  * [property@Seldon.Config:metrics-endpoint] are left out when
  * [property@Seldon.Config:filter-metrics-access-logs] is set.
  *
+ * A second listener on [property@Seldon.Config:metrics-port] serves the Prometheus metrics
+ * (custom metrics of every worker slot, feedback rewards, the server's own request metrics and
+ * the process metrics) at [property@Seldon.Config:metrics-endpoint], as text format 0.0.4 or,
+ * when the scraper asks for it, OpenMetrics. Every other path and method there gets a plain
+ * 404 or 405 page.
+ *
+ * Both listening sockets have a backlog of 2048 connections, as upstream's server.
+ *
  * Since: 1.0
  */
 
 /* rest-api.md §8.2 */
-#define NOT_FOUND_TEXT "404 Not Found: The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again."
-#define METHOD_NOT_ALLOWED_TEXT "405 Method Not Allowed: The method is not allowed for the requested URL."
+#define NOT_FOUND_DESCRIPTION "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again."
+#define METHOD_NOT_ALLOWED_DESCRIPTION "The method is not allowed for the requested URL."
+#define NOT_FOUND_TEXT "404 Not Found: " NOT_FOUND_DESCRIPTION
+#define METHOD_NOT_ALLOWED_TEXT "405 Method Not Allowed: " METHOD_NOT_ALLOWED_DESCRIPTION
 
 /* Flask-CORS's default method list. */
 #define CORS_METHODS "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
@@ -65,6 +76,10 @@
 
 #define OPENAPI_RESOURCE "/io/seldon/libseldon/seldon.json"
 
+/* gunicorn's listen backlog (configuration.md §6.2); GSocket's default of 10 stalls clients
+ * that connect in bursts. */
+#define LISTEN_BACKLOG 2048
+
 struct _SeldonServer
 {
   GObject        parent_instance;
@@ -73,6 +88,12 @@ struct _SeldonServer
   SeldonWorker  *worker;
   SoupServer    *soup;
   gulong         ready_id;
+
+  /* The metrics listener and the registry (metrics.md) */
+  SeldonMetrics *metrics;
+  SoupServer    *metrics_soup;
+  int            metrics_port_setting;
+  guint          metrics_port;
 
   /* Settings, read when the server is created. */
   char          *listen_address;
@@ -119,6 +140,7 @@ enum
   PROP_CONFIG,
   PROP_WORKER,
   PROP_HTTP_PORT,
+  PROP_METRICS_PORT,
   N_PROPS
 };
 
@@ -136,6 +158,8 @@ G_DEFINE_FINAL_TYPE (SeldonServer, seldon_server, G_TYPE_OBJECT)
 typedef struct
 {
   SeldonServer      *server;      /* NULL once the server is disposed */
+  SeldonMetrics     *metrics;
+  const char        *metric_label; /* `method` label of the request metrics (static) */
   SoupServerMessage *msg;
   gulong             finished_id;
   gulong             disconnected_id;
@@ -158,6 +182,7 @@ pending_free (SeldonRestPending *pending)
     g_signal_handler_disconnect (pending->msg, pending->disconnected_id);
   g_clear_object (&pending->msg);
   g_clear_object (&pending->cancellable);
+  g_clear_pointer (&pending->metrics, seldon_metrics_unref);
   g_free (pending);
 }
 
@@ -171,6 +196,10 @@ pending_maybe_free (SeldonRestPending *pending)
 
   if (self != NULL)
     g_hash_table_remove (self->pendings, pending);
+  seldon_metrics_request_finished (pending->metrics,
+                                   pending->metric_label != NULL ? pending->metric_label : "unknown",
+                                   "rest", soup_server_message_get_status (pending->msg),
+                                   g_get_monotonic_time () - pending->arrival);
   pending_free (pending);
   if (self != NULL)
     server_check_drained (self);
@@ -201,6 +230,8 @@ pending_new (SeldonServer      *self,
   SeldonRestPending *pending = g_new0 (SeldonRestPending, 1);
 
   pending->server = self;
+  pending->metrics = seldon_metrics_ref (self->metrics);
+  seldon_metrics_request_started (pending->metrics);
   pending->msg = g_object_ref (msg);
   pending->cancellable = g_cancellable_new ();
   pending->arrival = g_get_monotonic_time ();
@@ -466,6 +497,10 @@ call_done_cb (GObject      *source,
   g_autoptr(SeldonReply) reply = seldon_worker_call_finish (SELDON_WORKER (source), result);
 
   pending->in_worker = FALSE;
+  /* Recorded before the answer goes out, so the next scrape sees it (metrics.md §5.1), and
+   * even when the client went away: the call ran. */
+  if (reply != NULL)
+    seldon_metrics_record_reply (pending->metrics, reply);
   if (!pending->finished && pending->server != NULL && reply != NULL)
     {
       set_reply (pending->msg, reply);
@@ -523,6 +558,24 @@ serve (SeldonServer      *self,
   const char *method = soup_server_message_get_method (msg);
   g_autofree char *path = seldon_rest_decode_path (g_uri_get_path (soup_server_message_get_uri (msg)));
   const SeldonRestRoute *route = seldon_rest_route_lookup (path);
+
+  if (route != NULL)
+    {
+      switch (route->kind)
+        {
+        case SELDON_REST_ROUTE_CALL:
+          pending->metric_label = seldon_method_get_metric_label (route->method);
+          break;
+        case SELDON_REST_ROUTE_PING:
+          pending->metric_label = "ping";
+          break;
+        case SELDON_REST_ROUTE_OPENAPI:
+          pending->metric_label = "openapi";
+          break;
+        default:
+          break;
+        }
+    }
 
   if (route == NULL)
     set_error_literal (self, msg, SELDON_ERROR_NOT_FOUND, NOT_FOUND_TEXT);
@@ -935,6 +988,90 @@ request_started_cb (SoupServer        *soup,
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* The metrics listener (metrics.md §1)                                                     */
+/* ---------------------------------------------------------------------------------------- */
+
+#define METRICS_ALLOW "GET, HEAD, OPTIONS"
+
+/* The metrics app has no JSON error handler: the web framework's plain HTML pages. */
+static void
+set_metrics_error_page (SoupServerMessage *msg,
+                        guint              status,
+                        const char        *description)
+{
+  const char *phrase = soup_status_get_phrase (status);
+  g_autofree char *page = NULL;
+  g_autoptr(GBytes) body = NULL;
+  gsize len;
+
+  page = g_strdup_printf ("<!doctype html>\n<html lang=en>\n<title>%u %s</title>\n<h1>%s</h1>\n<p>%s</p>\n",
+                          status, phrase, phrase, description);
+  len = strlen (page);
+  body = g_bytes_new_take (g_steal_pointer (&page), len);
+  set_response (msg, status, "text/html; charset=utf-8", body);
+}
+
+/* Runs once the request headers are read. */
+static void
+handle_metrics_headers (SoupServer        *soup,
+                        SoupServerMessage *msg,
+                        const char        *path,
+                        GHashTable        *query,
+                        gpointer           user_data)
+{
+  SeldonServer *self = user_data;
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (socket != NULL)
+    {
+      ConnState *conn = conn_state_get (self, socket);
+
+      conn_state_disarm (conn);
+      conn->used = TRUE;
+      g_socket_set_timeout (socket, IO_TIMEOUT_SECONDS);
+    }
+  add_cors_headers (msg);
+  if (self->draining)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  /* libsoup would apply a Range header to the exposition */
+  soup_message_headers_remove (soup_server_message_get_request_headers (msg), "Range");
+}
+
+static void
+handle_metrics (SoupServer        *soup,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  SeldonServer *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  g_autofree char *decoded = seldon_rest_decode_path (g_uri_get_path (soup_server_message_get_uri (msg)));
+
+  if (g_strcmp0 (decoded, self->metrics_endpoint) != 0)
+    set_metrics_error_page (msg, SOUP_STATUS_NOT_FOUND, NOT_FOUND_DESCRIPTION);
+  else if (strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0)
+    {
+      const char *accept = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Accept");
+      SeldonMetricsFormat format = seldon_metrics_negotiate (accept);
+      g_autoptr(GBytes) body = seldon_metrics_render (self->metrics, format);
+
+      set_response (msg, SOUP_STATUS_OK, seldon_metrics_format_get_content_type (format), body);
+    }
+  else if (strcmp (method, "OPTIONS") == 0)
+    {
+      set_response (msg, SOUP_STATUS_OK, "text/html; charset=utf-8", NULL);
+      soup_message_headers_replace (response, "Allow", METRICS_ALLOW);
+    }
+  else
+    {
+      set_metrics_error_page (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED_DESCRIPTION);
+      soup_message_headers_replace (response, "Allow", METRICS_ALLOW);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* Shutdown                                                                                 */
 /* ---------------------------------------------------------------------------------------- */
 
@@ -1091,6 +1228,7 @@ seldon_server_constructed (GObject *object)
                 "access-log", &self->access_log,
                 "filter-metrics-access-logs", &self->filter_metrics_access_logs,
                 "metrics-endpoint", &self->metrics_endpoint,
+                "metrics-port", &self->metrics_port_setting,
                 "max-queued", &self->max_queued,
                 "json-pretty", &pretty,
                 "json-sort-keys", &sort_keys,
@@ -1114,6 +1252,14 @@ seldon_server_constructed (GObject *object)
   soup_server_add_early_handler (self->soup, NULL, handle_headers, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
+
+  self->metrics = seldon_metrics_new (self->config, SELDON_METRICS_FLAGS_BUILTIN);
+  self->metrics_soup = soup_server_new ("server-header", "seldon-microservice",
+                                        "raw-paths", TRUE,
+                                        NULL);
+  soup_server_add_early_handler (self->metrics_soup, NULL, handle_metrics_headers, self, NULL);
+  soup_server_add_handler (self->metrics_soup, NULL, handle_metrics, self, NULL);
+  g_signal_connect (self->metrics_soup, "request-started", G_CALLBACK (request_started_cb), self);
 
   self->ready_id = g_signal_connect_swapped (self->worker, "notify::ready",
                                              G_CALLBACK (worker_ready_cb), self);
@@ -1154,6 +1300,13 @@ seldon_server_dispose (GObject *object)
       soup_server_disconnect (self->soup);
       g_clear_object (&self->soup);
     }
+  if (self->metrics_soup != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->metrics_soup, self);
+      soup_server_remove_handler (self->metrics_soup, NULL);
+      soup_server_disconnect (self->metrics_soup);
+      g_clear_object (&self->metrics_soup);
+    }
   if (self->connections != NULL)
     conn_states_clear (self);
   g_clear_object (&self->worker);
@@ -1171,6 +1324,7 @@ seldon_server_finalize (GObject *object)
   g_clear_object (&self->config);
   g_clear_pointer (&self->listen_address, g_free);
   g_clear_pointer (&self->metrics_endpoint, g_free);
+  g_clear_pointer (&self->metrics, seldon_metrics_unref);
   g_clear_pointer (&self->openapi, g_bytes_unref);
   g_clear_pointer (&self->openapi_etag, g_free);
   g_clear_pointer (&self->openapi_modified, g_date_time_unref);
@@ -1197,6 +1351,9 @@ seldon_server_get_property (GObject    *object,
       break;
     case PROP_HTTP_PORT:
       g_value_set_uint (value, self->http_port);
+      break;
+    case PROP_METRICS_PORT:
+      g_value_set_uint (value, self->metrics_port);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1275,6 +1432,19 @@ seldon_server_class_init (SeldonServerClass *klass)
                        0, G_MAXUINT16, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * SeldonServer:metrics-port:
+   *
+   * The port the metrics listener listens on, once [method@Seldon.Server.listen] succeeded
+   * (the real port when [property@Seldon.Config:metrics-port] is 0); 0 before.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_METRICS_PORT] =
+    g_param_spec_uint ("metrics-port", NULL, NULL,
+                       0, G_MAXUINT16, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -1310,15 +1480,46 @@ seldon_server_new (SeldonConfig *config,
                        NULL);
 }
 
+/* Listens on @address:@port with a socket of our own: soup_server_listen() leaves GSocket's
+ * backlog of 10, and a burst of connects then stalls clients for a second. */
+static gboolean
+listen_on (SoupServer    *soup,
+           GInetAddress  *address,
+           int            port,
+           guint         *out_port,
+           GError       **error)
+{
+  g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (address, (guint16) port);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocket) socket = NULL;
+
+  socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, socket_address, TRUE, error) ||
+      !g_socket_listen (socket, error) ||
+      !soup_server_listen_socket (soup, socket, 0, error))
+    return FALSE;
+
+  /* The real port (port 0 picks one). Read from the socket: soup_server_get_uris() leaks the
+   * addresses it reads in libsoup 3.2. */
+  local = g_socket_get_local_address (socket, NULL);
+  *out_port = G_IS_INET_SOCKET_ADDRESS (local) ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) : 0;
+  return TRUE;
+}
+
 /**
  * seldon_server_listen:
  * @self: a [class@Seldon.Server]
  * @error: return location for a #GError
  *
  * Starts listening on [property@Seldon.Config:listen-address] (an IP address; `0.0.0.0`
- * means every IPv4 address) and [property@Seldon.Config:http-port] (0 picks a free port, see
- * [property@Seldon.Server:http-port]). Requests are served from the thread-default main
- * context of the caller.
+ * means every IPv4 address): REST on [property@Seldon.Config:http-port] and the metrics on
+ * [property@Seldon.Config:metrics-port] (0 picks a free port, see
+ * [property@Seldon.Server:http-port] and [property@Seldon.Server:metrics-port]). Requests are
+ * served from the thread-default main context of the caller.
  *
  * Returns: %TRUE on success
  *
@@ -1329,8 +1530,7 @@ seldon_server_listen (SeldonServer  *self,
                       GError       **error)
 {
   g_autoptr(GInetAddress) address = NULL;
-  g_autoptr(GSocketAddress) socket_address = NULL;
-  GSList *listeners;
+  guint http_port = 0, metrics_port = 0;
 
   g_return_val_if_fail (SELDON_IS_SERVER (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -1347,6 +1547,20 @@ seldon_server_listen (SeldonServer  *self,
                    "Invalid HTTP port %d", self->port_setting);
       return FALSE;
     }
+  if (self->metrics_port_setting < 0 || self->metrics_port_setting > G_MAXUINT16)
+    {
+      g_set_error (error, SELDON_ERROR, SELDON_ERROR_INVALID_CONFIG,
+                   "Invalid metrics port %d", self->metrics_port_setting);
+      return FALSE;
+    }
+  /* Flask refuses a route that does not start with '/' (metrics.md §1). */
+  if (self->metrics_endpoint == NULL || self->metrics_endpoint[0] != '/')
+    {
+      g_set_error (error, SELDON_ERROR, SELDON_ERROR_INVALID_CONFIG,
+                   "Invalid metrics endpoint “%s”: it must start with “/”",
+                   self->metrics_endpoint != NULL ? self->metrics_endpoint : "");
+      return FALSE;
+    }
 
   if (self->listen_address == NULL || *self->listen_address == '\0')
     address = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
@@ -1361,23 +1575,20 @@ seldon_server_listen (SeldonServer  *self,
       return FALSE;
     }
 
-  socket_address = g_inet_socket_address_new (address, (guint16) self->port_setting);
-  if (!soup_server_listen (self->soup, socket_address, 0, error))
+  if (!listen_on (self->soup, address, self->port_setting, &http_port, error))
     return FALSE;
+  if (!listen_on (self->metrics_soup, address, self->metrics_port_setting, &metrics_port, error))
+    {
+      g_prefix_error (error, "Metrics port %d: ", self->metrics_port_setting);
+      soup_server_disconnect (self->soup);
+      return FALSE;
+    }
 
   self->listening = TRUE;
-  /* The real port (http-port 0 picks one). Read from the socket: soup_server_get_uris() leaks
-   * the addresses it reads in libsoup 3.2. */
-  listeners = soup_server_get_listeners (self->soup);
-  if (listeners != NULL)
-    {
-      g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, NULL);
-
-      if (G_IS_INET_SOCKET_ADDRESS (local))
-        self->http_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-    }
-  g_slist_free (listeners);
+  self->http_port = http_port;
+  self->metrics_port = metrics_port;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HTTP_PORT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_METRICS_PORT]);
   return TRUE;
 }
 
@@ -1397,6 +1608,33 @@ seldon_server_get_http_port (SeldonServer *self)
   g_return_val_if_fail (SELDON_IS_SERVER (self), 0);
 
   return self->http_port;
+}
+
+/**
+ * seldon_server_get_metrics_port:
+ * @self: a [class@Seldon.Server]
+ *
+ * Gets [property@Seldon.Server:metrics-port].
+ *
+ * Returns: the port the metrics listener listens on, or 0
+ *
+ * Since: 1.0
+ */
+guint
+seldon_server_get_metrics_port (SeldonServer *self)
+{
+  g_return_val_if_fail (SELDON_IS_SERVER (self), 0);
+
+  return self->metrics_port;
+}
+
+/* seldon-metrics-private.h: the registry, for the other fronts (gRPC) and the tests. */
+SeldonMetrics *
+seldon_server_get_metrics (SeldonServer *self)
+{
+  g_return_val_if_fail (SELDON_IS_SERVER (self), NULL);
+
+  return self->metrics;
 }
 
 /**
@@ -1422,6 +1660,8 @@ seldon_server_stop (SeldonServer *self)
   release_held (self);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
+  if (self->metrics_soup != NULL)
+    soup_server_disconnect (self->metrics_soup);
 }
 
 /**

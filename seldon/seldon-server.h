@@ -27,6 +27,8 @@ gboolean      seldon_server_listen         (SeldonServer        *self,
 SELDON_AVAILABLE_IN_1_0
 guint         seldon_server_get_http_port  (SeldonServer        *self);
 SELDON_AVAILABLE_IN_1_0
+guint         seldon_server_get_metrics_port (SeldonServer      *self);
+SELDON_AVAILABLE_IN_1_0
 void          seldon_server_stop           (SeldonServer        *self);
 SELDON_AVAILABLE_IN_1_0
 void          seldon_server_shutdown_async (SeldonServer        *self,

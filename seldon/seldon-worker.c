@@ -2,6 +2,14 @@
 
 #include "config.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "seldon-channel-private.h"
 #include "seldon-engine-private.h"
 #include "seldon-error.h"
 #include "seldon-worker-private.h"
@@ -11,48 +19,93 @@
  *
  * Runs a [iface@Seldon.Component] for the front ([class@Seldon.Server]).
  *
- * A worker owns the component's engine (the Seldon semantics: decoding requests, calling the
- * component, building answers) and a private pool of threads. Model code never runs on the
- * thread that owns the worker: [method@Seldon.Worker.start_async] computes the metadata and
- * calls the component's `load()` on a pool thread, and every call runs on a pool thread too,
- * completing in the caller's thread-default main context.
+ * A worker is a pool of slots that run calls. It works in one of two modes:
  *
- * The pool has [property@Seldon.Config:threads] threads (one with
- * [property@Seldon.Config:single-threaded]). A component whose flags include
- * %SELDON_COMPONENT_FLAGS_NOT_THREAD_SAFE always gets a single thread, so it is only ever
- * called from the thread that loaded it.
+ * - **In-process** ([ctor@Seldon.Worker.new]): the worker owns the component's engine (the
+ *   Seldon semantics: decoding requests, calling the component, building answers) and a
+ *   private pool of threads. Model code never runs on the thread that owns the worker:
+ *   [method@Seldon.Worker.start_async] computes the metadata and calls the component's
+ *   `load()` on a pool thread, and every call runs on a pool thread too. The pool has
+ *   [property@Seldon.Config:threads] threads (one with
+ *   [property@Seldon.Config:single-threaded]). A component whose flags include
+ *   %SELDON_COMPONENT_FLAGS_NOT_THREAD_SAFE always gets a single thread, so it is only ever
+ *   called from the thread that loaded it; one with %SELDON_COMPONENT_FLAGS_MAIN_CONTEXT gets
+ *   no thread at all: `load()` and every call run one at a time in idle callbacks of the
+ *   thread-default main context that was current when the worker was created.
  *
- * Calls that arrive before the worker is ready wait until `load()` returned. A call whose
- * deadline passes before it ends is answered with status 504; a call the worker cannot run
- * (it is being disposed, its load failed, or too many calls are waiting, see
+ * - **Worker processes** ([ctor@Seldon.Worker.new_for_command]): the worker spawns
+ *   `max(workers, grpc-workers)` processes (see [property@Seldon.Config:workers]), each
+ *   running a [class@Seldon.WorkerHost] with [property@Seldon.Config:threads] threads, and
+ *   talks to each over a private channel on a socket pair. Each call goes to the process with
+ *   the fewest calls in flight that has a free thread, so the calls of one connection spread
+ *   over every process; when every thread is busy, calls wait in the front. A process that
+ *   exits or crashes fails only its own calls in flight (status 503) and is respawned with a
+ *   backoff (100 ms, doubling up to 5 s, back to 100 ms once a process served for 30 s)
+ *   while the others keep serving. The worker is ready once every process loaded its
+ *   component; a process that fails to load at start-up fails the start.
+ *
+ * Either way calls complete in the caller's thread-default main context. Calls that arrive
+ * before the worker is ready wait until it is. A call whose deadline passes before it ends is
+ * answered with status 504; a call the worker cannot run (it is shutting down, its load
+ * failed, its process died, or too many calls are waiting, see
  * [property@Seldon.Config:max-queued]) is answered with status 503. Failures are always
  * answers, never errors.
  *
  * Since: 1.0
  */
 
+/* The worker end of the channel in a worker process. */
+#define CHILD_FD               3
+#define BACKOFF_INITIAL_MS     100
+#define BACKOFF_MAX_MS         5000
+#define HEALTHY_RESET_US       (30 * G_USEC_PER_SEC)
+/* A process whose channel closed gets this long to exit before it is killed. */
+#define EXIT_GRACE_MS          2000
+
+typedef struct _WorkerSlot WorkerSlot;
+
 struct _SeldonWorker
 {
   GObject          parent_instance;
 
-  SeldonComponent *component;
+  SeldonComponent *component;     /* in-process */
   SeldonConfig    *config;
-  SeldonEngine    *engine;
+  SeldonEngine    *engine;        /* in-process */
   SeldonJsonWriteFlags write_flags;
 
-  GThreadPool     *pool;
+  GThreadPool     *pool;          /* in-process, except MAIN_CONTEXT components */
+  /* Thread-default when the worker was created: MAIN_CONTEXT calls run here, and the worker
+   * processes are supervised here. */
+  GMainContext    *context;
+  gboolean         main_context;  /* in-process, MAIN_CONTEXT component */
   guint            n_threads;
   int              max_queued;
+  int              graceful_timeout;
 
   /* Main-context state. */
   gboolean         started;
   gboolean         ready;
   gboolean         failed;
-  GQueue           waiting;      /* WorkerJob*: calls made before the worker was ready */
+  GQueue           waiting;       /* WorkerJob*: calls made before the worker was ready */
+  guint            n_outstanding; /* calls handed to threads or processes, not yet back */
+  GTask           *shutdown_task;
+  GSource         *shutdown_timeout;
 
   /* Shared with the pool threads. */
-  int              stopping;     /* atomic */
-  int              n_queued;     /* atomic: calls pushed to the pool, not yet started */
+  int              stopping;      /* atomic: new calls are refused */
+  int              aborting;      /* atomic: calls not started yet are answered 503 (dispose) */
+  int              n_queued;      /* atomic: calls pushed to the pool, not yet started */
+
+  /* Worker processes (argv != NULL). */
+  char           **argv;
+  char           **envp;
+  guint            n_processes;
+  gsize            inline_max;
+  GPtrArray       *slots;         /* WorkerSlot* */
+  GQueue           queue;         /* WorkerJob*: calls waiting for a free worker thread */
+  guint            next_slot;     /* where the search for a free slot starts (round robin) */
+  GTask           *start_task;
+  guint            n_started;     /* slots ready during the start */
 };
 
 enum
@@ -62,6 +115,9 @@ enum
   PROP_CONFIG,
   PROP_N_THREADS,
   PROP_READY,
+  PROP_ARGV,
+  PROP_ENVIRON,
+  PROP_N_PROCESSES,
   N_PROPS
 };
 
@@ -76,11 +132,11 @@ typedef enum
 } JobKind;
 
 /*
- * One unit of work. Reference counted because up to three parties hold it: the pool (until the
- * thread hands its result to the caller's context), the deadline timer and the completion
- * idle. Every last unref happens in the caller's main context: a pool thread never drops the
- * last reference, so the worker (which the job keeps alive) is never finalized on one of its
- * own threads.
+ * One unit of work. Reference counted because several parties may hold it: the pool (until
+ * the thread hands its result to the caller's context) or a worker process slot (until its
+ * reply arrives), the deadline timer and the completion idle. Every last unref happens in the
+ * caller's main context: a pool thread never drops the last reference, so the worker (which
+ * the job keeps alive) is never finalized on one of its own threads.
  */
 typedef struct
 {
@@ -89,12 +145,18 @@ typedef struct
   SeldonWorker    *worker;        /* strong */
   GTask           *task;          /* until completed (main context) */
   GMainContext    *context;       /* the caller's context */
-  SeldonCall      *call;          /* JOB_CALL */
+  SeldonCall      *call;          /* JOB_CALL; in process mode freed once sent */
   GCancellable    *cancellable;   /* internal; cancelled by the caller's or at the deadline */
   GCancellable    *caller_cancellable;
   gulong           caller_cancel_id;
+  gulong           cancel_id;     /* process mode: on @cancellable */
   GSource         *deadline_source;
   gboolean         completed;     /* main context only */
+
+  /* Process mode (main context). */
+  gboolean         queued;        /* in worker->queue */
+  WorkerSlot      *slot;          /* in slot->inflight */
+  guint32          call_id;
 
   /* Results, written by the pool thread before it hands the job back. */
   SeldonReply     *reply;
@@ -117,6 +179,8 @@ worker_job_unref (WorkerJob *job)
   if (job->caller_cancel_id != 0)
     g_cancellable_disconnect (job->caller_cancellable, job->caller_cancel_id);
   g_clear_object (&job->caller_cancellable);
+  if (job->cancel_id != 0)
+    g_cancellable_disconnect (job->cancellable, job->cancel_id);
   if (job->deadline_source != NULL)
     {
       g_source_destroy (job->deadline_source);
@@ -160,6 +224,12 @@ make_error_reply (SeldonWorker *self,
   return seldon_reply_new_error (error, self->write_flags);
 }
 
+static gboolean
+is_process_mode (SeldonWorker *self)
+{
+  return self->argv != NULL;
+}
+
 /* Main context: hands @reply (owned) to the caller, once. */
 static void
 worker_job_complete_call (WorkerJob   *job,
@@ -193,9 +263,9 @@ deadline_cb (gpointer user_data)
     {
       /* The call keeps its thread until it returns (the engine sees the cancellable), but the
        * caller gets its answer now; the late result is dropped. */
-      g_cancellable_cancel (job->cancellable);
       worker_job_complete_call (job, make_error_reply (job->worker, SELDON_ERROR_TIMEOUT,
                                                        "Timeout: the call did not finish before its deadline"));
+      g_cancellable_cancel (job->cancellable);
     }
   return G_SOURCE_REMOVE;
 }
@@ -209,8 +279,44 @@ caller_cancelled_cb (GCancellable *caller_cancellable,
   g_cancellable_cancel (cancellable);
 }
 
+static void check_shutdown (SeldonWorker *self);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Loading (shared with SeldonWorkerHost)                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+gboolean
+seldon_worker_load_component (SeldonEngine     *engine,
+                              SeldonComponent  *component,
+                              GCancellable     *cancellable,
+                              GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  seldon_engine_init_metadata (engine);
+  if (seldon_component_load (component, cancellable, &local_error))
+    return TRUE;
+
+  /* configuration.md §4.3: a load() that says "not implemented" is not a failure. */
+  if (g_error_matches (local_error, SELDON_ERROR, SELDON_ERROR_NOT_IMPLEMENTED))
+    return TRUE;
+  if (local_error == NULL)
+    g_set_error_literal (error, SELDON_ERROR, SELDON_ERROR_LOAD_FAILED,
+                         "The component's load() failed");
+  else if (local_error->domain != SELDON_ERROR || local_error->code != SELDON_ERROR_LOAD_FAILED)
+    g_set_error_literal (error, SELDON_ERROR, SELDON_ERROR_LOAD_FAILED, local_error->message);
+  else
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* In-process mode                                                                          */
+/* ---------------------------------------------------------------------------------------- */
+
 static void load_done (WorkerJob *job);
 static void flush_waiting (SeldonWorker *self);
+static void start_fail (SeldonWorker *self, GError *error);
 
 /* Main context: the start was cancelled. Its caller gets its answer now, even if load() runs
  * on (it got the cancellable); the worker then refuses calls. */
@@ -256,7 +362,11 @@ job_done_cb (gpointer user_data)
   if (job->kind == JOB_LOAD)
     load_done (job);
   else
-    worker_job_complete_call (job, g_steal_pointer (&job->reply));
+    {
+      worker_job_complete_call (job, g_steal_pointer (&job->reply));
+      job->worker->n_outstanding--;
+      check_shutdown (job->worker);
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -279,34 +389,14 @@ static void
 run_load (SeldonWorker *self,
           WorkerJob    *job)
 {
-  g_autoptr(GError) error = NULL;
-
-  seldon_engine_init_metadata (self->engine);
-  if (!seldon_component_load (self->component, job->cancellable, &error))
-    {
-      /* configuration.md §4.3: a load() that says "not implemented" is not a failure. */
-      if (g_error_matches (error, SELDON_ERROR, SELDON_ERROR_NOT_IMPLEMENTED))
-        g_clear_error (&error);
-      else if (error == NULL)
-        error = g_error_new_literal (SELDON_ERROR, SELDON_ERROR_LOAD_FAILED,
-                                     "The component's load() failed");
-      else if (error->domain != SELDON_ERROR || error->code != SELDON_ERROR_LOAD_FAILED)
-        {
-          GError *wrapped = g_error_new_literal (SELDON_ERROR, SELDON_ERROR_LOAD_FAILED,
-                                                 error->message);
-
-          g_clear_error (&error);
-          error = wrapped;
-        }
-    }
-  job->error = g_steal_pointer (&error);
+  seldon_worker_load_component (self->engine, self->component, job->cancellable, &job->error);
 }
 
 static void
 run_call (SeldonWorker *self,
           WorkerJob    *job)
 {
-  if (g_atomic_int_get (&self->stopping))
+  if (g_atomic_int_get (&self->aborting))
     job->reply = make_error_reply (self, SELDON_ERROR_UNAVAILABLE,
                                    "The worker is shutting down");
   else if (job->call->deadline != 0 && g_get_monotonic_time () >= job->call->deadline)
@@ -338,7 +428,39 @@ worker_thread (gpointer data,
   job_hand_back (job);
 }
 
-/* Main context: queues @job (whose reference is transferred) on the pool. */
+static gboolean
+main_context_job_cb (gpointer data)
+{
+  WorkerJob *job = data;
+
+  worker_thread (job, job->worker);
+  return G_SOURCE_REMOVE;
+}
+
+/* Main context: queues @job (whose reference is transferred) on the pool, or, for a
+ * MAIN_CONTEXT component, in an idle of the context that created the worker. */
+static gboolean
+dispatch_job (SeldonWorker  *self,
+              WorkerJob     *job,
+              GError       **error)
+{
+  GSource *source;
+
+  if (!self->main_context)
+    return g_thread_pool_push (self->pool, job, error);
+
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, "[seldon] main-context call");
+  g_source_set_callback (source, main_context_job_cb, job, NULL);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+  return TRUE;
+}
+
+static void process_submit (SeldonWorker *self, WorkerJob *job);
+
+/* Main context: runs @job (whose reference is transferred). */
 static void
 push_call (SeldonWorker *self,
            WorkerJob    *job)
@@ -354,6 +476,12 @@ push_call (SeldonWorker *self,
       return;
     }
 
+  if (is_process_mode (self))
+    {
+      process_submit (self, job);
+      return;
+    }
+
   if (self->max_queued > 0 && g_atomic_int_get (&self->n_queued) >= self->max_queued)
     {
       worker_job_complete_call (job, make_error_reply (self, SELDON_ERROR_UNAVAILABLE,
@@ -363,13 +491,25 @@ push_call (SeldonWorker *self,
     }
 
   g_atomic_int_inc (&self->n_queued);
-  if (!g_thread_pool_push (self->pool, job, &error))
+  self->n_outstanding++;
+  if (!dispatch_job (self, job, &error))
     {
       g_atomic_int_add (&self->n_queued, -1);
+      self->n_outstanding--;
       worker_job_complete_call (job, make_error_reply (self, SELDON_ERROR_UNAVAILABLE,
                                                        error->message));
       worker_job_unref (job);
     }
+}
+
+static void
+start_succeeded (SeldonWorker *self,
+                 GTask        *task)
+{
+  self->ready = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
+  g_task_return_boolean (task, TRUE);
+  flush_waiting (self);
 }
 
 static void
@@ -387,14 +527,10 @@ load_done (WorkerJob *job)
     {
       self->failed = TRUE;
       g_task_return_error (task, g_steal_pointer (&job->error));
+      flush_waiting (self);
     }
   else
-    {
-      self->ready = TRUE;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
-      g_task_return_boolean (task, TRUE);
-    }
-  flush_waiting (self);
+    start_succeeded (self, task);
 }
 
 /* Calls made while loading: run them now, or answer 503 if the load failed. */
@@ -407,36 +543,1029 @@ flush_waiting (SeldonWorker *self)
     push_call (self, waiting);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Worker processes                                                                         */
+/* ---------------------------------------------------------------------------------------- */
+
+typedef enum
+{
+  SLOT_DOWN,          /* no process: not started yet, or waiting to be respawned */
+  SLOT_LOADING,       /* spawned and greeted, load() running */
+  SLOT_READY,         /* serving */
+  SLOT_CLOSING,       /* channel closed or broken; waiting for the process to exit */
+} SlotState;
+
+struct _WorkerSlot
+{
+  SeldonWorker        *worker;       /* borrowed: the worker owns its slots */
+  guint                index;
+  SlotState            state;
+  GSubprocess         *process;
+  int                  pid;
+  int                  fd;           /* the front's end of the channel, or -1 */
+  SeldonChannelReader *reader;
+  GSource             *in_source;
+  GSource             *out_source;
+  GQueue               out_queue;    /* SeldonFrameOut*: frames waiting for room in the socket */
+  GHashTable          *inflight;     /* call id => WorkerJob (a reference) */
+  guint32              last_id;
+  guint                capacity;     /* calls the process runs at once (its READY) */
+  GCancellable        *wait_cancellable;
+  gint64               ready_time;
+  guint                backoff_ms;
+  GSource             *respawn_source;
+  GSource             *kill_source;
+  char                *failure;      /* the process's LOAD_FAILED message */
+  int                  failure_status;
+};
+
+static gboolean slot_spawn (WorkerSlot *slot, GError **error);
+static void slot_channel_closed (WorkerSlot *slot);
+static void process_pump (SeldonWorker *self);
+
+static void
+destroy_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+static GSource *
+attach_timeout (SeldonWorker *self,
+                guint         ms,
+                const char   *name,
+                GSourceFunc   func,
+                gpointer      data)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_static_name (source, name);
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, self->context);
+  return source;
+}
+
+static WorkerSlot *
+slot_new (SeldonWorker *self,
+          guint         index)
+{
+  WorkerSlot *slot = g_new0 (WorkerSlot, 1);
+
+  slot->worker = self;
+  slot->index = index;
+  slot->fd = -1;
+  slot->reader = seldon_channel_reader_new ();
+  slot->inflight = g_hash_table_new (NULL, NULL);
+  slot->backoff_ms = BACKOFF_INITIAL_MS;
+  g_queue_init (&slot->out_queue);
+  return slot;
+}
+
+static void
+slot_close_fd (WorkerSlot *slot)
+{
+  destroy_source (&slot->in_source);
+  destroy_source (&slot->out_source);
+  g_queue_clear_full (&slot->out_queue, (GDestroyNotify) seldon_frame_out_free);
+  if (slot->fd >= 0)
+    {
+      close (slot->fd);
+      slot->fd = -1;
+    }
+}
+
+/* Fails every call in flight on @slot with 503 @message; returns how many there were. */
+static guint
+slot_fail_inflight (WorkerSlot *slot,
+                    const char *message)
+{
+  SeldonWorker *self = slot->worker;
+  g_autoptr(GList) jobs = g_hash_table_get_values (slot->inflight);
+  guint n = 0;
+
+  g_hash_table_remove_all (slot->inflight);
+  for (GList *l = jobs; l != NULL; l = l->next)
+    {
+      WorkerJob *job = l->data;
+
+      job->slot = NULL;
+      if (!job->completed)
+        n++;
+      worker_job_complete_call (job, make_error_reply (self, SELDON_ERROR_UNAVAILABLE, message));
+      self->n_outstanding--;
+      worker_job_unref (job);
+    }
+  return n;
+}
+
+/* Frees a slot whose process is gone (dispose or finalize). */
+static void
+slot_free (WorkerSlot *slot)
+{
+  slot_close_fd (slot);
+  destroy_source (&slot->respawn_source);
+  destroy_source (&slot->kill_source);
+  if (slot->wait_cancellable != NULL)
+    g_cancellable_cancel (slot->wait_cancellable);
+  g_clear_object (&slot->wait_cancellable);
+  g_clear_object (&slot->process);
+  g_clear_pointer (&slot->reader, seldon_channel_reader_free);
+  g_clear_pointer (&slot->inflight, g_hash_table_unref);
+  g_free (slot->failure);
+  g_free (slot);
+}
+
+static gboolean
+slot_out_ready_cb (int          fd,
+                   GIOCondition condition,
+                   gpointer     user_data)
+{
+  WorkerSlot *slot = user_data;
+  SeldonFrameOut *out;
+
+  while ((out = g_queue_peek_head (&slot->out_queue)) != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!seldon_channel_send (slot->fd, out, FALSE, &error))
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            return G_SOURCE_CONTINUE;
+          g_debug ("Worker %u: %s", slot->index, error->message);
+          g_clear_pointer (&slot->out_source, g_source_unref);
+          slot_channel_closed (slot);
+          return G_SOURCE_REMOVE;
+        }
+      seldon_frame_out_free (g_queue_pop_head (&slot->out_queue));
+    }
+
+  g_clear_pointer (&slot->out_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/* Sends @out (owned) now, or as soon as the socket has room, in order. FALSE when the
+ * channel is closed or broke: the frame was not sent. */
+static gboolean
+slot_write (WorkerSlot     *slot,
+            SeldonFrameOut *out)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (slot->fd < 0 || slot->state == SLOT_CLOSING || slot->state == SLOT_DOWN)
+    {
+      seldon_frame_out_free (out);
+      return FALSE;
+    }
+
+  if (g_queue_is_empty (&slot->out_queue))
+    {
+      if (seldon_channel_send (slot->fd, out, FALSE, &error))
+        {
+          seldon_frame_out_free (out);
+          return TRUE;
+        }
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_debug ("Worker %u: %s", slot->index, error->message);
+          seldon_frame_out_free (out);
+          slot_channel_closed (slot);
+          return FALSE;
+        }
+    }
+
+  g_queue_push_tail (&slot->out_queue, out);
+  if (slot->out_source == NULL)
+    {
+      slot->out_source = g_unix_fd_source_new (slot->fd, G_IO_OUT);
+      g_source_set_static_name (slot->out_source, "[seldon] worker channel (out)");
+      g_source_set_callback (slot->out_source, (GSourceFunc) (void (*) (void)) slot_out_ready_cb, slot, NULL);
+      g_source_attach (slot->out_source, slot->worker->context);
+    }
+  return TRUE;
+}
+
+static gboolean
+slot_kill_cb (gpointer user_data)
+{
+  WorkerSlot *slot = user_data;
+
+  g_clear_pointer (&slot->kill_source, g_source_unref);
+  if (slot->process != NULL)
+    g_subprocess_force_exit (slot->process);
+  return G_SOURCE_REMOVE;
+}
+
+/* The channel ended (end of stream, I/O or protocol error): no more calls go to @slot; its
+ * process gets a moment to exit, then it is killed. Calls in flight fail when it exited. */
+static void
+slot_channel_closed (WorkerSlot *slot)
+{
+  if (slot->state == SLOT_CLOSING || slot->state == SLOT_DOWN)
+    return;
+
+  slot->state = SLOT_CLOSING;
+  destroy_source (&slot->in_source);
+  destroy_source (&slot->out_source);
+  g_queue_clear_full (&slot->out_queue, (GDestroyNotify) seldon_frame_out_free);
+  if (slot->process != NULL && slot->kill_source == NULL)
+    slot->kill_source = attach_timeout (slot->worker, EXIT_GRACE_MS, "[seldon] worker exit grace",
+                                        slot_kill_cb, slot);
+}
+
+/* Stops @slot's process at once (start-up failure, dispose). */
+static void
+slot_kill (WorkerSlot *slot)
+{
+  if (slot->process != NULL)
+    g_subprocess_force_exit (slot->process);
+  slot_channel_closed (slot);
+  destroy_source (&slot->respawn_source);
+}
+
+static char *
+describe_exit (GSubprocess *process)
+{
+  if (g_subprocess_get_if_signaled (process))
+    return g_strdup_printf ("signal %d", g_subprocess_get_term_sig (process));
+  if (g_subprocess_get_if_exited (process))
+    return g_strdup_printf ("status %d", g_subprocess_get_exit_status (process));
+  return g_strdup ("unknown status");
+}
+
+static gboolean
+any_slot_ready (SeldonWorker *self)
+{
+  for (guint i = 0; i < self->slots->len; i++)
+    if (((WorkerSlot *) g_ptr_array_index (self->slots, i))->state == SLOT_READY)
+      return TRUE;
+  return FALSE;
+}
+
+/* Answers every call waiting for a worker thread with 503 @message. */
+static void
+fail_queue (SeldonWorker *self,
+            const char   *message)
+{
+  WorkerJob *job;
+
+  while ((job = g_queue_pop_head (&self->queue)) != NULL)
+    {
+      job->queued = FALSE;
+      worker_job_complete_call (job, make_error_reply (self, SELDON_ERROR_UNAVAILABLE, message));
+      worker_job_unref (job);
+    }
+}
+
+/* Main context: the first error of the start fails it; every process is stopped. */
+static void
+start_fail (SeldonWorker *self,
+            GError       *error)
+{
+  g_autoptr(GError) owned = error;
+  g_autoptr(GTask) task = g_steal_pointer (&self->start_task);
+
+  self->failed = TRUE;
+  for (guint i = 0; i < self->slots->len; i++)
+    slot_kill (g_ptr_array_index (self->slots, i));
+  if (task != NULL)
+    g_task_return_error (task, g_steal_pointer (&owned));
+  fail_queue (self, "The model failed to load");
+  flush_waiting (self);
+}
+
+static GError *
+slot_start_error (WorkerSlot *slot,
+                  const char *how)
+{
+  if (slot->failure != NULL)
+    {
+      /* load() failed (the host's status 3), or the host could not build the component and
+       * asks to exit with its own status. */
+      if (slot->failure_status == 3)
+        return g_error_new_literal (SELDON_ERROR, SELDON_ERROR_LOAD_FAILED, slot->failure);
+      return g_error_new_literal (G_SPAWN_EXIT_ERROR, slot->failure_status, slot->failure);
+    }
+  return g_error_new (SELDON_ERROR, SELDON_ERROR_LOAD_FAILED,
+                      "Worker %u exited unexpectedly (%s) before it was ready", slot->index, how);
+}
+
+static gboolean
+slot_respawn_cb (gpointer user_data)
+{
+  WorkerSlot *slot = user_data;
+  SeldonWorker *self = slot->worker;
+  g_autoptr(GError) error = NULL;
+  guint delay;
+
+  g_clear_pointer (&slot->respawn_source, g_source_unref);
+  if (g_atomic_int_get (&self->stopping) || self->failed)
+    return G_SOURCE_REMOVE;
+
+  if (!slot_spawn (slot, &error))
+    {
+      delay = slot->backoff_ms;
+      slot->backoff_ms = MIN (slot->backoff_ms * 2, BACKOFF_MAX_MS);
+      g_warning ("Cannot respawn worker %u: %s; retrying in %u ms", slot->index, error->message, delay);
+      slot->respawn_source = attach_timeout (self, delay, "[seldon] worker respawn", slot_respawn_cb, slot);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+slot_schedule_respawn (WorkerSlot *slot,
+                       guint       delay)
+{
+  destroy_source (&slot->respawn_source);
+  slot->respawn_source = attach_timeout (slot->worker, delay, "[seldon] worker respawn",
+                                         slot_respawn_cb, slot);
+}
+
+static void slot_read (WorkerSlot *slot, gboolean drain);
+
+/* Main context: @slot's process exited. */
+static void
+slot_process_exited (WorkerSlot *slot)
+{
+  SeldonWorker *self = slot->worker;
+  g_autofree char *how = describe_exit (slot->process);
+  g_autofree char *message = NULL;
+  gint64 now = g_get_monotonic_time ();
+  guint n_failed, delay;
+  int pid = slot->pid;
+  gboolean was_ready;
+
+  /* Replies it wrote before it exited still count. */
+  if (slot->fd >= 0 && slot->state != SLOT_DOWN)
+    slot_read (slot, TRUE);
+  was_ready = slot->ready_time != 0;
+
+  /* Down before its calls fail: their callers may make new calls at once. */
+  slot->state = SLOT_DOWN;
+  slot->capacity = 0;
+  slot_close_fd (slot);
+  destroy_source (&slot->kill_source);
+  g_clear_object (&slot->wait_cancellable);
+  g_clear_object (&slot->process);
+  message = g_strdup_printf ("Worker %u exited unexpectedly (%s) while running this call", slot->index, how);
+  n_failed = slot_fail_inflight (slot, message);
+
+  if (g_atomic_int_get (&self->stopping) || self->failed)
+    {
+      g_clear_pointer (&slot->failure, g_free);
+      check_shutdown (self);
+      process_pump (self);
+      return;
+    }
+
+  if (self->start_task != NULL)
+    {
+      start_fail (self, slot_start_error (slot, how));
+      g_clear_pointer (&slot->failure, g_free);
+      return;
+    }
+
+  /* Respawn with a backoff, reset once the process served long enough. */
+  if (slot->ready_time != 0 && now - slot->ready_time >= HEALTHY_RESET_US)
+    slot->backoff_ms = BACKOFF_INITIAL_MS;
+  delay = slot->backoff_ms;
+  slot->backoff_ms = MIN (slot->backoff_ms * 2, BACKOFF_MAX_MS);
+
+  if (slot->failure != NULL)
+    g_warning ("Worker %u (pid %d) failed to load: %s; retrying in %u ms",
+               slot->index, pid, slot->failure, delay);
+  else if (was_ready)
+    g_warning ("Worker %u (pid %d) exited unexpectedly (%s); %u call(s) in flight failed; "
+               "respawning in %u ms", slot->index, pid, how, n_failed, delay);
+  else
+    g_warning ("Worker %u (pid %d) exited unexpectedly (%s) before it was ready; retrying in %u ms",
+               slot->index, pid, how, delay);
+  slot->ready_time = 0;
+  g_clear_pointer (&slot->failure, g_free);
+  slot_schedule_respawn (slot, delay);
+
+  /* With no process serving and this one unable to load, waiting calls would wait for an
+   * unknown time: answer them. */
+  if (!any_slot_ready (self) && !was_ready)
+    fail_queue (self, "No worker is available: the model failed to load");
+  process_pump (self);
+}
+
+static void
+slot_exited_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  WorkerSlot *slot = user_data;
+
+  if (!g_subprocess_wait_finish (G_SUBPROCESS (source), result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* the slot may be gone */
+
+  if (slot->process != G_SUBPROCESS (source))
+    return;
+  slot_process_exited (slot);
+}
+
+/* Main context: READY. */
+static void
+slot_ready (WorkerSlot        *slot,
+            const SeldonFrame *frame)
+{
+  SeldonWorker *self = slot->worker;
+  g_autoptr(GError) error = NULL;
+  guint n_threads = 0, pid = 0;
+
+  if (slot->state != SLOT_LOADING || !seldon_frame_parse_ready (frame, &n_threads, &pid, &error))
+    {
+      g_warning ("Worker %u: unexpected or malformed READY", slot->index);
+      slot_kill (slot);
+      return;
+    }
+
+  slot->state = SLOT_READY;
+  slot->capacity = MAX (n_threads, 1);
+  slot->ready_time = g_get_monotonic_time ();
+
+  if (self->start_task != NULL)
+    {
+      g_debug ("Worker %u (pid %d) is ready with %u thread(s)", slot->index, slot->pid, slot->capacity);
+      if (++self->n_started == self->slots->len)
+        {
+          g_autoptr(GTask) task = g_steal_pointer (&self->start_task);
+
+          /* What the processes run at once, which their component may lower (not thread-safe,
+           * main context). */
+          for (guint i = 0; i < self->slots->len; i++)
+            self->n_threads = MIN (self->n_threads,
+                                   ((WorkerSlot *) g_ptr_array_index (self->slots, i))->capacity);
+          start_succeeded (self, task);
+        }
+    }
+  else
+    {
+      g_info ("Worker %u (pid %d) is back, with %u thread(s)", slot->index, slot->pid, slot->capacity);
+      process_pump (self);
+    }
+}
+
+/* Main context: LOAD_FAILED. The process exits by itself (or is killed soon). */
+static void
+slot_load_failed (WorkerSlot        *slot,
+                  const SeldonFrame *frame)
+{
+  SeldonWorker *self = slot->worker;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  int status = 1;
+
+  if (!seldon_frame_parse_load_failed (frame, &status, &text, &error))
+    text = g_strdup (error->message);
+  g_free (slot->failure);
+  slot->failure = g_steal_pointer (&text);
+  slot->failure_status = status;
+
+  /* At start-up, promptly (decisions.md D4): the program exits without waiting. */
+  if (self->start_task != NULL)
+    {
+      start_fail (self, slot_start_error (slot, NULL));
+      return;
+    }
+  slot_channel_closed (slot);
+}
+
+/* Main context: REPLY. */
+static void
+slot_reply (WorkerSlot        *slot,
+            const SeldonFrame *frame)
+{
+  SeldonWorker *self = slot->worker;
+  g_autoptr(GError) error = NULL;
+  WorkerJob *job = NULL;
+  SeldonReply *reply;
+
+  if (!g_hash_table_steal_extended (slot->inflight, GUINT_TO_POINTER (frame->id), NULL, (gpointer *) &job))
+    {
+      g_warning ("Worker %u: reply to an unknown call %u", slot->index, frame->id);
+      return;
+    }
+
+  job->slot = NULL;
+  reply = seldon_frame_parse_reply (frame, &error);
+  if (reply == NULL)
+    {
+      g_warning ("Worker %u: %s", slot->index, error->message);
+      reply = make_error_reply (self, SELDON_ERROR_FAILED, error->message);
+    }
+  reply->worker_slot = slot->index;
+  worker_job_complete_call (job, reply);
+  self->n_outstanding--;
+  worker_job_unref (job);
+}
+
+/* Reads the frames waiting on @slot's channel: a batch, or everything (@drain). */
+static void
+slot_read (WorkerSlot *slot,
+           gboolean    drain)
+{
+  for (int i = 0; drain || i < 64; i++)
+    {
+      g_auto(SeldonFrame) frame = { 0, };
+      g_autoptr(GError) error = NULL;
+
+      if (slot->fd < 0)
+        return;
+
+      switch (seldon_channel_receive (slot->reader, slot->fd, FALSE, &frame, &error))
+        {
+        case SELDON_CHANNEL_FRAME:
+          switch (frame.type)
+            {
+            case SELDON_FRAME_REPLY:
+              slot_reply (slot, &frame);
+              break;
+            case SELDON_FRAME_READY:
+              slot_ready (slot, &frame);
+              break;
+            case SELDON_FRAME_LOAD_FAILED:
+              slot_load_failed (slot, &frame);
+              break;
+            case SELDON_FRAME_HELLO:
+            case SELDON_FRAME_CALL:
+            case SELDON_FRAME_CANCEL:
+            default:
+              g_warning ("Worker %u: unexpected frame of type %d", slot->index, frame.type);
+              slot_kill (slot);
+              return;
+            }
+          break;
+        case SELDON_CHANNEL_AGAIN:
+          return;
+        case SELDON_CHANNEL_ERROR:
+          g_warning ("Worker %u: %s", slot->index, error->message);
+          slot_kill (slot);
+          return;
+        case SELDON_CHANNEL_EOF:
+        default:
+          slot_channel_closed (slot);
+          return;
+        }
+    }
+}
+
+static gboolean
+slot_readable_cb (int          fd,
+                  GIOCondition condition,
+                  gpointer     user_data)
+{
+  WorkerSlot *slot = user_data;
+  SeldonWorker *self = slot->worker;
+
+  slot_read (slot, FALSE);
+  process_pump (self);
+  check_shutdown (self);
+  /* slot_channel_closed() destroyed this source when the channel ended. */
+  return G_SOURCE_CONTINUE;
+}
+
+/* In the child, between fork and exec: die with the front. */
+static void
+child_setup (gpointer user_data)
+{
+  pid_t parent = (pid_t) GPOINTER_TO_INT (user_data);
+
+  (void) prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () != parent)
+    _exit (1);
+}
+
+static gboolean
+slot_spawn (WorkerSlot  *slot,
+            GError     **error)
+{
+  SeldonWorker *self = slot->worker;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(SeldonFrameOut) hello = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  char fd_arg[16];
+  int fds[2];
+
+  g_assert (slot->process == NULL && slot->fd < 0);
+
+  hello = seldon_frame_out_new_hello (self->config, slot->index, self->inline_max, error);
+  if (hello == NULL)
+    return FALSE;
+  if (!seldon_channel_socketpair (fds, error))
+    return FALSE;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  if (self->envp != NULL)
+    g_subprocess_launcher_set_environ (launcher, self->envp);
+  /* The launcher closes fds[1] in this process when it is freed. */
+  g_subprocess_launcher_take_fd (launcher, fds[1], CHILD_FD);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, GINT_TO_POINTER ((int) getpid ()), NULL);
+
+  for (guint i = 0; self->argv[i] != NULL; i++)
+    g_ptr_array_add (argv, self->argv[i]);
+  g_snprintf (fd_arg, sizeof fd_arg, "%d", CHILD_FD);
+  g_ptr_array_add (argv, (char *) "--fd");
+  g_ptr_array_add (argv, fd_arg);
+  g_ptr_array_add (argv, NULL);
+
+  slot->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, error);
+  g_clear_object (&launcher);
+  if (slot->process == NULL)
+    {
+      close (fds[0]);
+      return FALSE;
+    }
+
+  slot->pid = (int) g_ascii_strtoll (g_subprocess_get_identifier (slot->process), NULL, 10);
+  slot->fd = fds[0];
+  slot->state = SLOT_LOADING;
+  slot->capacity = 0;
+  slot->last_id = 0;
+  g_clear_pointer (&slot->failure, g_free);
+
+  slot->wait_cancellable = g_cancellable_new ();
+  g_subprocess_wait_async (slot->process, slot->wait_cancellable, slot_exited_cb, slot);
+
+  slot->in_source = g_unix_fd_source_new (slot->fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+  g_source_set_static_name (slot->in_source, "[seldon] worker channel");
+  g_source_set_callback (slot->in_source, (GSourceFunc) (void (*) (void)) slot_readable_cb, slot, NULL);
+  g_source_attach (slot->in_source, self->context);
+
+  g_debug ("Worker %u: spawned %s (pid %d)", slot->index, self->argv[0], slot->pid);
+  slot_write (slot, g_steal_pointer (&hello));
+  return TRUE;
+}
+
+/* The ready slot with the fewest calls in flight that has a free thread; ties go round robin,
+ * so that the calls of one client spread over every process. */
+static WorkerSlot *
+pick_slot (SeldonWorker *self)
+{
+  WorkerSlot *best = NULL;
+  guint best_load = G_MAXUINT;
+  guint n = self->slots->len;
+
+  for (guint i = 0; i < n; i++)
+    {
+      WorkerSlot *slot = g_ptr_array_index (self->slots, (self->next_slot + i) % n);
+      guint load = g_hash_table_size (slot->inflight);
+
+      if (slot->state != SLOT_READY || load >= slot->capacity)
+        continue;
+      if (load < best_load)
+        {
+          best = slot;
+          best_load = load;
+          if (load == 0)
+            break;
+        }
+    }
+  if (best != NULL)
+    self->next_slot = (best->index + 1) % n;
+  return best;
+}
+
+/* Main context: sends @job (reference transferred) to @slot. Returns TRUE when the job went
+ * back to the head of the worker's queue instead (the process was gone). */
+static gboolean
+slot_send_call (WorkerSlot *slot,
+                WorkerJob  *job)
+{
+  SeldonWorker *self = slot->worker;
+  g_autoptr(GError) error = NULL;
+  SeldonFrameOut *out;
+
+  do
+    slot->last_id++;
+  while (slot->last_id == 0 || g_hash_table_contains (slot->inflight, GUINT_TO_POINTER (slot->last_id)));
+
+  out = seldon_frame_out_new_call (slot->last_id, job->call, self->inline_max, &error);
+  if (out == NULL)
+    {
+      worker_job_complete_call (job, make_error_reply (self, SELDON_ERROR_FAILED, error->message));
+      worker_job_unref (job);
+      return FALSE;
+    }
+
+  job->slot = slot;
+  job->call_id = slot->last_id;
+  g_hash_table_insert (slot->inflight, GUINT_TO_POINTER (job->call_id), job);
+  self->n_outstanding++;
+  if (!slot_write (slot, out))
+    {
+      /* The process is gone and never got the call: another one runs it. */
+      g_hash_table_remove (slot->inflight, GUINT_TO_POINTER (job->call_id));
+      self->n_outstanding--;
+      job->slot = NULL;
+      job->queued = TRUE;
+      g_queue_push_head (&self->queue, job);
+      return TRUE;
+    }
+
+  /* The frame holds what the worker process needs; the request is no longer needed here. */
+  g_clear_pointer (&job->call, seldon_call_free);
+  return FALSE;
+}
+
+/* Main context: hands waiting calls to free worker threads. */
+static void
+process_pump (SeldonWorker *self)
+{
+  WorkerSlot *slot;
+
+  while (!g_queue_is_empty (&self->queue) && (slot = pick_slot (self)) != NULL)
+    {
+      WorkerJob *job = g_queue_pop_head (&self->queue);
+
+      job->queued = FALSE;
+      slot_send_call (slot, job);
+    }
+}
+
+/* Main context: runs @job (reference transferred) on a free worker thread, or queues it. */
+static void
+process_submit (SeldonWorker *self,
+                WorkerJob    *job)
+{
+  WorkerSlot *slot;
+
+  if (job->completed || g_cancellable_is_cancelled (job->cancellable))
+    {
+      worker_job_complete_call (job, make_error_reply (self, SELDON_ERROR_UNAVAILABLE, "The call was cancelled"));
+      worker_job_unref (job);
+      return;
+    }
+
+  if (g_queue_is_empty (&self->queue) && (slot = pick_slot (self)) != NULL)
+    {
+      if (slot_send_call (slot, job))
+        process_pump (self);
+      return;
+    }
+
+  if (self->max_queued > 0 && self->queue.length >= (guint) self->max_queued)
+    {
+      worker_job_complete_call (job, make_error_reply (self, SELDON_ERROR_UNAVAILABLE,
+                                                       "Too many calls are waiting for the model"));
+      worker_job_unref (job);
+      return;
+    }
+
+  job->queued = TRUE;
+  g_queue_push_tail (&self->queue, job);
+}
+
+/* Main context: @job's caller gave up (or its deadline passed). */
+static gboolean
+process_job_cancelled_idle (gpointer user_data)
+{
+  WorkerJob *job = user_data;
+  SeldonWorker *self = job->worker;
+
+  if (job->queued)
+    {
+      job->queued = FALSE;
+      g_queue_remove (&self->queue, job);
+      worker_job_complete_call (job, make_error_reply (self, SELDON_ERROR_UNAVAILABLE, "The call was cancelled"));
+      worker_job_unref (job);   /* the queue's reference */
+    }
+  else if (job->slot != NULL)
+    slot_write (job->slot, seldon_frame_out_new_cancel (job->call_id));
+  return G_SOURCE_REMOVE;
+}
+
+/* Any thread. */
+static void
+process_job_cancelled_cb (GCancellable *cancellable,
+                          gpointer      user_data)
+{
+  WorkerJob *job = user_data;
+  GSource *idle = g_idle_source_new ();
+
+  g_source_set_static_name (idle, "[seldon] call cancelled");
+  g_source_set_callback (idle, process_job_cancelled_idle, worker_job_ref (job),
+                         (GDestroyNotify) worker_job_unref);
+  g_source_attach (idle, job->worker->context);
+  g_source_unref (idle);
+}
+
+static void
+process_start (SeldonWorker *self,
+               GTask        *task)
+{
+  self->start_task = g_object_ref (task);
+  self->n_started = 0;
+  for (guint i = 0; i < self->slots->len && self->start_task != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      WorkerSlot *slot = g_ptr_array_index (self->slots, i);
+
+      if (!slot_spawn (slot, &error))
+        start_fail (self, g_error_new (SELDON_ERROR, SELDON_ERROR_LOAD_FAILED,
+                                       "Cannot start worker %u (%s): %s", i, self->argv[0],
+                                       error->message));
+    }
+}
+
+static gboolean
+process_start_cancelled_idle (gpointer user_data)
+{
+  SeldonWorker *self = user_data;
+
+  if (self->start_task != NULL)
+    start_fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "The start was cancelled"));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+process_start_cancelled_cb (GCancellable *cancellable,
+                            gpointer      user_data)
+{
+  SeldonWorker *self = user_data;
+  GSource *idle = g_idle_source_new ();
+
+  g_source_set_static_name (idle, "[seldon] start cancelled");
+  g_source_set_callback (idle, process_start_cancelled_idle, g_object_ref (self), g_object_unref);
+  g_source_attach (idle, self->context);
+  g_source_unref (idle);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Shutdown                                                                                 */
+/* ---------------------------------------------------------------------------------------- */
+
+static void
+finish_shutdown (SeldonWorker *self)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->shutdown_task);
+
+  destroy_source (&self->shutdown_timeout);
+  if (task != NULL)
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Main context: while shutting down, closes the channels of idle processes once no call waits,
+ * and finishes when every call and every process is done. */
+static void
+check_shutdown (SeldonWorker *self)
+{
+  gboolean done = TRUE;
+
+  if (self->shutdown_task == NULL)
+    return;
+
+  if (is_process_mode (self))
+    {
+      for (guint i = 0; i < self->slots->len; i++)
+        {
+          WorkerSlot *slot = g_ptr_array_index (self->slots, i);
+
+          if (g_queue_is_empty (&self->queue) && g_hash_table_size (slot->inflight) == 0)
+            {
+              destroy_source (&slot->respawn_source);
+              if (slot->state == SLOT_READY)
+                {
+                  /* End of stream: the process answers what it has and exits 0. */
+                  slot->state = SLOT_CLOSING;
+                  slot_close_fd (slot);
+                }
+              else if (slot->state == SLOT_LOADING)
+                slot_kill (slot);
+            }
+          if (slot->process != NULL || g_hash_table_size (slot->inflight) > 0)
+            done = FALSE;
+        }
+      if (!g_queue_is_empty (&self->queue))
+        done = FALSE;
+    }
+
+  if (self->n_outstanding > 0)
+    done = FALSE;
+
+  if (done)
+    finish_shutdown (self);
+}
+
+/* Main context: the graceful shutdown is over; whatever still runs is stopped now. */
+static void
+shutdown_now (SeldonWorker *self)
+{
+  if (self->shutdown_task == NULL)
+    return;
+  if (is_process_mode (self))
+    {
+      fail_queue (self, "The worker is shutting down");
+      for (guint i = 0; i < self->slots->len; i++)
+        {
+          WorkerSlot *slot = g_ptr_array_index (self->slots, i);
+
+          slot_fail_inflight (slot, "The worker is shutting down");
+          slot_kill (slot);
+        }
+    }
+  finish_shutdown (self);
+}
+
+static gboolean
+shutdown_timeout_cb (gpointer user_data)
+{
+  SeldonWorker *self = user_data;
+
+  g_clear_pointer (&self->shutdown_timeout, g_source_unref);
+  shutdown_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+shutdown_cancelled_idle (gpointer user_data)
+{
+  shutdown_now (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Any thread. */
+static void
+shutdown_cancelled_cb (GCancellable *cancellable,
+                       gpointer      user_data)
+{
+  SeldonWorker *self = user_data;
+  GSource *idle = g_idle_source_new ();
+
+  g_source_set_static_name (idle, "[seldon] worker shutdown cancelled");
+  g_source_set_callback (idle, shutdown_cancelled_idle, g_object_ref (self), g_object_unref);
+  g_source_attach (idle, self->context);
+  g_source_unref (idle);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* GObject                                                                                  */
+/* ---------------------------------------------------------------------------------------- */
+
 static void
 seldon_worker_constructed (GObject *object)
 {
   SeldonWorker *self = SELDON_WORKER (object);
   g_autoptr(GError) error = NULL;
   gboolean pretty = FALSE, sort_keys = TRUE, ascii = TRUE;
-  int threads;
+  SeldonComponentFlags flags;
+  int threads, workers = 1, grpc_workers = 0;
 
   G_OBJECT_CLASS (seldon_worker_parent_class)->constructed (object);
 
-  g_assert (self->component != NULL);
+  g_assert (self->component != NULL || self->argv != NULL);
   if (self->config == NULL)
     self->config = seldon_config_new ();
+
+  self->context = g_main_context_ref_thread_default ();
 
   g_object_get (self->config,
                 "json-pretty", &pretty,
                 "json-sort-keys", &sort_keys,
                 "json-ascii", &ascii,
                 "max-queued", &self->max_queued,
+                "graceful-timeout", &self->graceful_timeout,
+                "workers", &workers,
+                "grpc-workers", &grpc_workers,
                 NULL);
   self->write_flags = (pretty ? SELDON_JSON_WRITE_PRETTY : 0) |
                       (sort_keys ? SELDON_JSON_WRITE_SORT_KEYS : 0) |
                       (ascii ? SELDON_JSON_WRITE_ASCII : 0);
 
   threads = seldon_config_get_effective_threads (self->config);
-  if (seldon_component_get_flags (self->component) & SELDON_COMPONENT_FLAGS_NOT_THREAD_SAFE)
+
+  if (is_process_mode (self))
+    {
+      /* decisions.md D2: max(--workers, --grpc-workers) processes, each serving both
+       * protocols; --grpc-workers 0 only turns gRPC off. */
+      self->n_processes = (guint) MAX (1, MAX (workers, grpc_workers));
+      self->n_threads = (guint) MAX (threads, 1);
+      self->inline_max = SELDON_CHANNEL_DEFAULT_INLINE;
+      self->slots = g_ptr_array_new_with_free_func ((GDestroyNotify) slot_free);
+      for (guint i = 0; i < self->n_processes; i++)
+        g_ptr_array_add (self->slots, slot_new (self, i));
+      return;
+    }
+
+  flags = seldon_component_get_flags (self->component);
+  if (flags & (SELDON_COMPONENT_FLAGS_NOT_THREAD_SAFE | SELDON_COMPONENT_FLAGS_MAIN_CONTEXT))
     threads = 1;
   self->n_threads = MAX (threads, 1);
 
   self->engine = seldon_engine_new (self->component, self->config);
+
+  if (flags & SELDON_COMPONENT_FLAGS_MAIN_CONTEXT)
+    {
+      /* No threads: every call runs in an idle of this context, one at a time. */
+      self->main_context = TRUE;
+      return;
+    }
 
   /* Exclusive: the threads are created now and serve only this worker, so a not-thread-safe
    * component (one thread) is always called from the thread that ran its load(). */
@@ -457,6 +1586,7 @@ seldon_worker_dispose (GObject *object)
 
   /* Calls still queued are answered 503 by the threads instead of running. */
   g_atomic_int_set (&self->stopping, TRUE);
+  g_atomic_int_set (&self->aborting, TRUE);
 
   while ((job = g_queue_pop_head (&self->waiting)) != NULL)
     {
@@ -464,6 +1594,32 @@ seldon_worker_dispose (GObject *object)
                                                        "The worker is shutting down"));
       worker_job_unref (job);
     }
+
+  if (self->slots != NULL)
+    {
+      if (self->start_task != NULL)
+        start_fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                               "The worker was disposed"));
+      fail_queue (self, "The worker is shutting down");
+      for (guint i = 0; i < self->slots->len; i++)
+        {
+          WorkerSlot *slot = g_ptr_array_index (self->slots, i);
+
+          slot_fail_inflight (slot, "The worker is shutting down");
+          /* A serving process exits at the end of its channel; one still loading is killed. */
+          if (slot->state != SLOT_READY && slot->process != NULL)
+            g_subprocess_force_exit (slot->process);
+          slot_close_fd (slot);
+          destroy_source (&slot->respawn_source);
+          destroy_source (&slot->kill_source);
+          if (slot->wait_cancellable != NULL)
+            g_cancellable_cancel (slot->wait_cancellable);
+          slot->state = SLOT_DOWN;
+        }
+    }
+
+  if (self->shutdown_task != NULL)
+    finish_shutdown (self);
 
   G_OBJECT_CLASS (seldon_worker_parent_class)->dispose (object);
 }
@@ -476,7 +1632,11 @@ seldon_worker_finalize (GObject *object)
   /* Every job holds a reference on the worker, so the pool is idle by now. */
   if (self->pool != NULL)
     g_thread_pool_free (self->pool, FALSE, TRUE);
+  g_clear_pointer (&self->slots, g_ptr_array_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->engine, seldon_engine_free);
+  g_clear_pointer (&self->argv, g_strfreev);
+  g_clear_pointer (&self->envp, g_strfreev);
   g_clear_object (&self->component);
   g_clear_object (&self->config);
 
@@ -505,6 +1665,15 @@ seldon_worker_get_property (GObject    *object,
     case PROP_READY:
       g_value_set_boolean (value, self->ready);
       break;
+    case PROP_ARGV:
+      g_value_set_boxed (value, self->argv);
+      break;
+    case PROP_ENVIRON:
+      g_value_set_boxed (value, self->envp);
+      break;
+    case PROP_N_PROCESSES:
+      g_value_set_uint (value, self->n_processes);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -526,6 +1695,18 @@ seldon_worker_set_property (GObject      *object,
     case PROP_CONFIG:
       self->config = g_value_dup_object (value);
       break;
+    case PROP_ARGV:
+      {
+        char **argv = g_value_get_boxed (value);
+
+        g_clear_pointer (&self->argv, g_strfreev);
+        self->argv = argv != NULL && argv[0] != NULL ? g_strdupv (argv) : NULL;
+      }
+      break;
+    case PROP_ENVIRON:
+      g_clear_pointer (&self->envp, g_strfreev);
+      self->envp = g_value_dup_boxed (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -545,7 +1726,8 @@ seldon_worker_class_init (SeldonWorkerClass *klass)
   /**
    * SeldonWorker:component:
    *
-   * The component this worker serves.
+   * The component this worker serves in-process; %NULL for a worker running worker
+   * processes, which build the component themselves.
    *
    * Since: 1.0
    */
@@ -557,8 +1739,9 @@ seldon_worker_class_init (SeldonWorkerClass *klass)
   /**
    * SeldonWorker:config:
    *
-   * The settings: threads, single-threaded, JSON output flags, max-queued and everything the
-   * engine reads. Read once, when the worker is created. A default
+   * The settings: threads, single-threaded, workers, grpc-workers, JSON output flags,
+   * max-queued, graceful-timeout and everything the engine reads. Read once, when the worker
+   * is created (worker processes get a copy of every setting). A default
    * [class@Seldon.Config] is used when none is given.
    *
    * Since: 1.0
@@ -569,9 +1752,37 @@ seldon_worker_class_init (SeldonWorkerClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
+   * SeldonWorker:argv:
+   *
+   * The command that starts one worker process, to which `--fd N` is appended (see
+   * [class@Seldon.WorkerHost]); %NULL for an in-process worker.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ARGV] =
+    g_param_spec_boxed ("argv", NULL, NULL,
+                        G_TYPE_STRV,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SeldonWorker:environ:
+   *
+   * The environment of the worker processes, or %NULL to pass this process's environment on.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ENVIRON] =
+    g_param_spec_boxed ("environ", NULL, NULL,
+                        G_TYPE_STRV,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * SeldonWorker:n-threads:
    *
-   * How many calls the worker runs at once: the size of its thread pool.
+   * How many calls one worker (the in-process worker, or each worker process) runs at once:
+   * the size of its thread pool. For worker processes this is
+   * [property@Seldon.Config:threads] until they started, then what they run at once (1 for a
+   * component that is not thread-safe or runs on the main context).
    *
    * Since: 1.0
    */
@@ -581,11 +1792,25 @@ seldon_worker_class_init (SeldonWorkerClass *klass)
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
+   * SeldonWorker:n-processes:
+   *
+   * How many worker processes the worker runs: `max(workers, grpc-workers)` of its
+   * [property@Seldon.Worker:config]; 0 for an in-process worker.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_N_PROCESSES] =
+    g_param_spec_uint ("n-processes", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
    * SeldonWorker:ready:
    *
-   * Whether the component was loaded, so calls run as soon as they arrive. Becomes %TRUE
-   * (and is notified, in the context that called [method@Seldon.Worker.start_async]) just
-   * before the start completes successfully.
+   * Whether the component was loaded (by every worker process), so calls run as soon as they
+   * arrive. Becomes %TRUE (and is notified, in the context that called
+   * [method@Seldon.Worker.start_async]) just before the start completes successfully, and
+   * stays %TRUE while a crashed worker process is respawned.
    *
    * Since: 1.0
    */
@@ -601,6 +1826,7 @@ static void
 seldon_worker_init (SeldonWorker *self)
 {
   g_queue_init (&self->waiting);
+  g_queue_init (&self->queue);
 }
 
 /**
@@ -608,7 +1834,8 @@ seldon_worker_init (SeldonWorker *self)
  * @component: the component to serve
  * @config: (nullable): the settings, or %NULL for the defaults
  *
- * Creates a worker for @component. Nothing runs until [method@Seldon.Worker.start_async].
+ * Creates an in-process worker for @component. Nothing runs until
+ * [method@Seldon.Worker.start_async].
  *
  * Returns: (transfer full): a new worker
  *
@@ -628,12 +1855,47 @@ seldon_worker_new (SeldonComponent *component,
 }
 
 /**
+ * seldon_worker_new_for_command:
+ * @config: (nullable): the settings, or %NULL for the defaults
+ * @argv: (array zero-terminated=1) (element-type filename): the command that runs one worker
+ *   process; `--fd N` is appended
+ * @envp: (array zero-terminated=1) (element-type filename) (nullable): the environment of
+ *   the worker processes, or %NULL for this process's environment
+ *
+ * Creates a worker that runs the component in `max(workers, grpc-workers)` worker processes
+ * (see [property@Seldon.Config:workers]). Each is started with @argv and `--fd N`, where N
+ * is its end of the channel to the front, and is expected to serve it with a
+ * [class@Seldon.WorkerHost]. Create the worker in the thread that runs the main loop: the
+ * processes are supervised in its thread-default main context. Nothing is started until
+ * [method@Seldon.Worker.start_async].
+ *
+ * Returns: (transfer full): a new worker
+ *
+ * Since: 1.0
+ */
+SeldonWorker *
+seldon_worker_new_for_command (SeldonConfig       *config,
+                               const char * const *argv,
+                               const char * const *envp)
+{
+  g_return_val_if_fail (config == NULL || SELDON_IS_CONFIG (config), NULL);
+  g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
+
+  return g_object_new (SELDON_TYPE_WORKER,
+                       "config", config,
+                       "argv", argv,
+                       "environ", envp,
+                       NULL);
+}
+
+/**
  * seldon_worker_get_component:
  * @self: a [class@Seldon.Worker]
  *
- * Gets the component the worker serves.
+ * Gets the component an in-process worker serves.
  *
- * Returns: (transfer none): the component
+ * Returns: (transfer none) (nullable): the component, or %NULL for a worker running worker
+ *   processes
  *
  * Since: 1.0
  */
@@ -651,7 +1913,7 @@ seldon_worker_get_component (SeldonWorker *self)
  *
  * Gets [property@Seldon.Worker:n-threads].
  *
- * Returns: how many calls the worker runs at once
+ * Returns: how many calls one worker runs at once
  *
  * Since: 1.0
  */
@@ -661,6 +1923,24 @@ seldon_worker_get_n_threads (SeldonWorker *self)
   g_return_val_if_fail (SELDON_IS_WORKER (self), 1);
 
   return self->n_threads;
+}
+
+/**
+ * seldon_worker_get_n_processes:
+ * @self: a [class@Seldon.Worker]
+ *
+ * Gets [property@Seldon.Worker:n-processes].
+ *
+ * Returns: how many worker processes the worker runs, 0 for an in-process worker
+ *
+ * Since: 1.0
+ */
+guint
+seldon_worker_get_n_processes (SeldonWorker *self)
+{
+  g_return_val_if_fail (SELDON_IS_WORKER (self), 0);
+
+  return self->n_processes;
 }
 
 /**
@@ -688,11 +1968,13 @@ seldon_worker_is_ready (SeldonWorker *self)
  * @callback: (scope async): called when the component is loaded, or failed to load
  * @user_data: data for @callback
  *
- * Computes the component's metadata and calls its `load()`, both on one of the worker's
- * threads. Calls made meanwhile wait. Call this once.
+ * In-process: computes the component's metadata and calls its `load()`, both on one of the
+ * worker's threads. With worker processes: spawns every process and waits until each one
+ * loaded its component. Calls made meanwhile wait. Call this once.
  *
  * Cancelling @cancellable ends the start at once with %G_IO_ERROR_CANCELLED, even if `load()`
- * goes on (it sees the cancellable); the worker then answers every call with status 503.
+ * goes on (it sees the cancellable; worker processes are killed); the worker then answers
+ * every call with status 503.
  *
  * Since: 1.0
  */
@@ -720,7 +2002,7 @@ seldon_worker_start_async (SeldonWorker        *self,
                                "The worker was already started");
       return;
     }
-  if (self->pool == NULL)
+  if (self->pool == NULL && !self->main_context && !is_process_mode (self))
     {
       g_task_return_new_error (task, SELDON_ERROR, SELDON_ERROR_LOAD_FAILED,
                                "The worker has no threads");
@@ -733,6 +2015,15 @@ seldon_worker_start_async (SeldonWorker        *self,
     }
   self->started = TRUE;
 
+  if (is_process_mode (self))
+    {
+      if (cancellable != NULL)
+        g_signal_connect_object (cancellable, "cancelled", G_CALLBACK (process_start_cancelled_cb),
+                                 self, 0);
+      process_start (self, task);
+      return;
+    }
+
   job = worker_job_new (self, JOB_LOAD, task);
   if (cancellable != NULL)
     {
@@ -740,7 +2031,7 @@ seldon_worker_start_async (SeldonWorker        *self,
       job->caller_cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (start_cancelled_cb),
                                                      job, NULL);
     }
-  if (!g_thread_pool_push (self->pool, job, &error))
+  if (!dispatch_job (self, job, &error))
     {
       g_clear_object (&job->task);
       worker_job_unref (job);
@@ -757,7 +2048,10 @@ seldon_worker_start_async (SeldonWorker        *self,
  * @error: return location for a #GError
  *
  * Finishes [method@Seldon.Worker.start_async]. A failing `load()` gives
- * %SELDON_ERROR_LOAD_FAILED with the component's message.
+ * %SELDON_ERROR_LOAD_FAILED with the component's message, as does a worker process that
+ * exited before it was ready. A worker process that could not build its component and asked
+ * to exit with a status of its own (see [method@Seldon.WorkerHost.report_failure]) gives
+ * that status as the code of a %G_SPAWN_EXIT_ERROR error.
  *
  * Returns: %TRUE if the worker is ready
  *
@@ -775,10 +2069,96 @@ seldon_worker_start_finish (SeldonWorker  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/**
+ * seldon_worker_shutdown_async:
+ * @self: a [class@Seldon.Worker]
+ * @cancellable: (nullable): cancel to stop waiting at once
+ * @callback: (scope async): called when the worker stopped
+ * @user_data: data for @callback
+ *
+ * Stops gracefully: new calls are answered with status 503, the calls already made run to
+ * their end, then the worker processes are told to exit. After
+ * [property@Seldon.Config:graceful-timeout] seconds the remaining calls fail and the
+ * processes are killed. Call it after the front stopped taking requests
+ * ([method@Seldon.Server.shutdown_async]).
+ *
+ * Since: 1.0
+ */
+void
+seldon_worker_shutdown_async (SeldonWorker        *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  WorkerJob *job;
+
+  g_return_if_fail (SELDON_IS_WORKER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, seldon_worker_shutdown_async);
+  g_task_set_check_cancellable (task, FALSE);
+
+  if (self->shutdown_task != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               "The worker is already shutting down");
+      return;
+    }
+
+  self->shutdown_task = g_steal_pointer (&task);
+  g_atomic_int_set (&self->stopping, TRUE);
+
+  /* Calls still waiting for the load will not run. */
+  while ((job = g_queue_pop_head (&self->waiting)) != NULL)
+    {
+      worker_job_complete_call (job, make_error_reply (self, SELDON_ERROR_UNAVAILABLE,
+                                                       "The worker is shutting down"));
+      worker_job_unref (job);
+    }
+  if (self->start_task != NULL)
+    start_fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                           "The worker is shutting down"));
+
+  self->shutdown_timeout = g_timeout_source_new_seconds ((guint) MAX (self->graceful_timeout, 0));
+  g_source_set_static_name (self->shutdown_timeout, "[seldon] worker graceful shutdown");
+  g_source_set_callback (self->shutdown_timeout, shutdown_timeout_cb, self, NULL);
+  g_source_attach (self->shutdown_timeout, g_task_get_context (self->shutdown_task));
+  if (cancellable != NULL)
+    g_signal_connect_object (cancellable, "cancelled", G_CALLBACK (shutdown_cancelled_cb), self, 0);
+
+  check_shutdown (self);
+}
+
+/**
+ * seldon_worker_shutdown_finish:
+ * @self: a [class@Seldon.Worker]
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Seldon.Worker.shutdown_async].
+ *
+ * Returns: %TRUE when the worker stopped
+ *
+ * Since: 1.0
+ */
+gboolean
+seldon_worker_shutdown_finish (SeldonWorker  *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (SELDON_IS_WORKER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == seldon_worker_shutdown_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /*
  * seldon_worker_call_async:
  *
- * Runs @call (owned) on a pool thread; the reply arrives in the caller's thread-default main
+ * Runs @call (owned) on a worker thread; the reply arrives in the caller's thread-default main
  * context. If @call has a deadline, the caller gets a 504 reply at the deadline even when the
  * component is still running (its late result is dropped, and the engine's cancellable is
  * cancelled). Cancelling @cancellable makes a call that has not started yet answer 503, and
@@ -811,6 +2191,9 @@ seldon_worker_call_async (SeldonWorker        *self,
       job->caller_cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
                                                      job->cancellable, NULL);
     }
+  if (is_process_mode (self))
+    job->cancel_id = g_cancellable_connect (job->cancellable, G_CALLBACK (process_job_cancelled_cb),
+                                            job, NULL);
 
   if (call->deadline != 0)
     {
@@ -831,6 +2214,15 @@ seldon_worker_call_async (SeldonWorker        *self,
     }
 
   push_call (self, job);
+}
+
+void
+seldon_worker_set_inline_max (SeldonWorker *self,
+                              gsize         inline_max)
+{
+  g_return_if_fail (SELDON_IS_WORKER (self));
+
+  self->inline_max = seldon_channel_clamp_inline (inline_max);
 }
 
 SeldonReply *

@@ -22,9 +22,15 @@ SELDON_AVAILABLE_IN_1_0
 SeldonWorker    *seldon_worker_new           (SeldonComponent     *component,
                                               SeldonConfig        *config);
 SELDON_AVAILABLE_IN_1_0
+SeldonWorker    *seldon_worker_new_for_command (SeldonConfig       *config,
+                                                const char * const *argv,
+                                                const char * const *envp);
+SELDON_AVAILABLE_IN_1_0
 SeldonComponent *seldon_worker_get_component (SeldonWorker        *self);
 SELDON_AVAILABLE_IN_1_0
 guint            seldon_worker_get_n_threads (SeldonWorker        *self);
+SELDON_AVAILABLE_IN_1_0
+guint            seldon_worker_get_n_processes (SeldonWorker      *self);
 SELDON_AVAILABLE_IN_1_0
 gboolean         seldon_worker_is_ready      (SeldonWorker        *self);
 SELDON_AVAILABLE_IN_1_0
@@ -36,5 +42,14 @@ SELDON_AVAILABLE_IN_1_0
 gboolean         seldon_worker_start_finish  (SeldonWorker        *self,
                                               GAsyncResult        *result,
                                               GError             **error);
+SELDON_AVAILABLE_IN_1_0
+void             seldon_worker_shutdown_async  (SeldonWorker        *self,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+SELDON_AVAILABLE_IN_1_0
+gboolean         seldon_worker_shutdown_finish (SeldonWorker        *self,
+                                                GAsyncResult        *result,
+                                                GError             **error);
 
 G_END_DECLS

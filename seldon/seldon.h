@@ -11,5 +11,6 @@
 # include "seldon-component.h"
 # include "seldon-config.h"
 # include "seldon-worker.h"
+# include "seldon-worker-host.h"
 # include "seldon-server.h"
 #undef SELDON_INSIDE

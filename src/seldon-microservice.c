@@ -100,15 +100,13 @@ apply_log_level (SeldonConfig *config)
 static void
 log_unavailable_features (SeldonConfig *config)
 {
-  int persistence, tracing, workers, grpc_workers, grpc_port, max_requests, metrics_port;
+  int persistence, tracing, grpc_workers, grpc_port, max_requests;
 
   g_object_get (config,
                 "persistence", &persistence,
                 "tracing", &tracing,
-                "workers", &workers,
                 "grpc-workers", &grpc_workers,
                 "grpc-port", &grpc_port,
-                "metrics-port", &metrics_port,
                 "max-requests", &max_requests,
                 NULL);
 
@@ -117,10 +115,6 @@ log_unavailable_features (SeldonConfig *config)
   if (grpc_workers > 0)
     g_warning ("gRPC listener on port %d is not available in this build yet (GRPC_WORKERS=%d)",
                grpc_port, grpc_workers);
-  if (workers > 1)
-    g_warning ("Worker processes are not available in this build yet (GUNICORN_WORKERS=%d): "
-               "serving from one process", workers);
-  g_warning ("Metrics listener on port %d is not available in this build yet", metrics_port);
   if (tracing != 0)
     g_warning ("Tracing is not available in this build yet (TRACING=%d): no spans are recorded",
                tracing);
@@ -163,6 +157,21 @@ write_pidfile (Smd     *smd,
 }
 
 static void
+worker_shutdown_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Smd *smd = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!seldon_worker_shutdown_finish (SELDON_WORKER (source), result, &error))
+    g_debug ("Worker shutdown: %s", error->message);
+  smd->stopped = TRUE;
+  if (smd->loop != NULL)
+    g_main_loop_quit (smd->loop);
+}
+
+static void
 shutdown_cb (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
@@ -172,9 +181,97 @@ shutdown_cb (GObject      *source,
 
   if (!seldon_server_shutdown_finish (SELDON_SERVER (source), result, &error))
     g_debug ("Shutdown: %s", error->message);
-  smd->stopped = TRUE;
-  if (smd->loop != NULL)
-    g_main_loop_quit (smd->loop);
+  /* The front is drained: let the workers finish and stop their processes. */
+  seldon_worker_shutdown_async (smd->worker, smd->cancellable, worker_shutdown_cb, smd);
+}
+
+/* Appends @dir to the search path variable @name of @envp. */
+static char **
+environ_append_path (char       **envp,
+                     const char  *name,
+                     const char  *dir,
+                     gboolean     prepend)
+{
+  const char *current = g_environ_getenv (envp, name);
+  g_autofree char *value = NULL;
+
+  if (dir == NULL || *dir == '\0')
+    return envp;
+  if (current == NULL || *current == '\0')
+    value = g_strdup (dir);
+  else if (prepend)
+    value = g_strconcat (dir, G_SEARCHPATH_SEPARATOR_S, current, NULL);
+  else
+    value = g_strconcat (current, G_SEARCHPATH_SEPARATOR_S, dir, NULL);
+  return g_environ_setenv (envp, name, value, TRUE);
+}
+
+/*
+ * A worker that runs the component in worker processes (decisions.md D2), with the host
+ * program for its kind:
+ *   native      LIBEXECDIR/seldon-worker (SELDON_WORKER_DIR overrides the directory, for
+ *               uninstalled runs)
+ *   Python      /usr/bin/python3 -m seldon_worker (SELDON_WORKER_PYTHON overrides the
+ *               interpreter), with libseldon's Python directory on PYTHONPATH: the installed
+ *               one after the inherited entries, SELDON_WORKER_PYTHONPATH (uninstalled runs)
+ *               before them; the host puts the working directory on the path itself
+ *   JavaScript  gjs -m SMD_GJS_HOST (SELDON_WORKER_GJS_HOST overrides the script)
+ */
+static SeldonWorker *
+new_process_worker (SeldonConfig      *config,
+                    SmdComponentKind   kind,
+                    GError           **error)
+{
+  g_auto(GStrv) envp = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  const char *dir;
+
+  switch (kind)
+    {
+    case SMD_COMPONENT_NATIVE:
+      dir = g_getenv ("SELDON_WORKER_DIR");
+      g_ptr_array_add (argv, g_build_filename (dir != NULL && *dir != '\0' ? dir : LIBEXECDIR,
+                                               "seldon-worker", NULL));
+      break;
+    case SMD_COMPONENT_PYTHON:
+      dir = g_getenv ("SELDON_WORKER_PYTHON");
+      g_ptr_array_add (argv, g_strdup (dir != NULL && *dir != '\0' ? dir : "/usr/bin/python3"));
+      g_ptr_array_add (argv, g_strdup ("-m"));
+      g_ptr_array_add (argv, g_strdup ("seldon_worker"));
+      envp = g_get_environ ();
+      envp = environ_append_path (envp, "PYTHONPATH", g_getenv ("SELDON_WORKER_PYTHONPATH"), TRUE);
+      envp = environ_append_path (envp, "PYTHONPATH", SMD_PYTHONDIR, FALSE);
+      envp = environ_append_path (envp, "GI_TYPELIB_PATH", SMD_TYPELIBDIR, FALSE);
+      break;
+    case SMD_COMPONENT_JS:
+    default:
+      {
+        g_autofree char *gjs = g_find_program_in_path ("gjs");
+        const char *script = g_getenv ("SELDON_WORKER_GJS_HOST");
+
+        if (script == NULL || *script == '\0')
+          script = SMD_GJS_HOST;
+        /* bindings/gjs/seldon-worker.js: imports the component file named by interface-name
+         * and serves it with Seldon.WorkerHost. */
+        if (gjs == NULL || !g_file_test (script, G_FILE_TEST_IS_REGULAR))
+          {
+            g_set_error (error, SMD_EXIT_ERROR, SMD_EXIT_FAILURE,
+                         "JavaScript components need gjs and the gjs worker host %s: %s",
+                         script, gjs == NULL ? "gjs is not installed" : "it is not installed");
+            return NULL;
+          }
+        g_ptr_array_add (argv, g_steal_pointer (&gjs));
+        g_ptr_array_add (argv, g_strdup ("-m"));
+        g_ptr_array_add (argv, g_strdup (script));
+        envp = g_get_environ ();
+        envp = environ_append_path (envp, "GI_TYPELIB_PATH", SMD_TYPELIBDIR, FALSE);
+      }
+      break;
+    }
+  g_ptr_array_add (argv, NULL);
+
+  return seldon_worker_new_for_command (config, (const char * const *) argv->pdata,
+                                        (const char * const *) envp);
 }
 
 static gboolean
@@ -218,6 +315,8 @@ main (int    argc,
   g_autofree char *parameters_json = NULL;
   g_autofree char *listen_address = NULL;
   g_autofree char *module_path = NULL;
+  SmdComponentKind kind = SMD_COMPONENT_NATIVE;
+  int workers = 1, grpc_workers = 0;
   GType component_type;
 
   setlocale (LC_ALL, "");
@@ -248,28 +347,34 @@ main (int    argc,
 
   log_unavailable_features (smd.config);
 
-  /* The component: constructed once. */
-  module_path = smd_component_find (interface_name, &error);
-  if (module_path == NULL)
+  /* Where the component runs (decisions.md D2): a native component with a pool of one worker
+   * runs in this process, on threads; any other (Python, JavaScript, or more than one
+   * worker) in worker processes, max(--workers, --grpc-workers) of them. */
+  if (!smd_component_get_kind (interface_name, &kind, &module_path, &error))
+    return report_error (error);
+  g_object_get (smd.config, "workers", &workers, "grpc-workers", &grpc_workers, NULL);
+
+  if (kind == SMD_COMPONENT_NATIVE && MAX (workers, grpc_workers) <= 1)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        {
-          SMD_LOG_ERROR ("Python components are not supported yet: %s", error->message);
-          return SMD_EXIT_FAILURE;
-        }
-      return report_error (error);
+      /* The component: constructed once. */
+      g_info ("Loading component %s from %s", interface_name, module_path);
+      component_type = smd_component_module_load (module_path, &error);
+      if (component_type == G_TYPE_INVALID)
+        return report_error (error);
+
+      component = smd_component_new (component_type, parameters, &error);
+      if (component == NULL)
+        return report_error (error);
+
+      smd.worker = seldon_worker_new (component, smd.config);
     }
-
-  g_info ("Loading component %s from %s", interface_name, module_path);
-  component_type = smd_component_module_load (module_path, &error);
-  if (component_type == G_TYPE_INVALID)
-    return report_error (error);
-
-  component = smd_component_new (component_type, parameters, &error);
-  if (component == NULL)
-    return report_error (error);
-
-  smd.worker = seldon_worker_new (component, smd.config);
+  else
+    {
+      g_info ("Loading component %s in worker processes", interface_name);
+      smd.worker = new_process_worker (smd.config, kind, &error);
+      if (smd.worker == NULL)
+        return report_error (error);
+    }
   smd.cancellable = g_cancellable_new ();
   smd.signal_ids[0] = g_unix_signal_add (SIGTERM, signal_cb, &smd);
   smd.signal_ids[1] = g_unix_signal_add (SIGINT, signal_cb, &smd);
@@ -279,14 +384,13 @@ main (int    argc,
   smd.server = seldon_server_new (smd.config, smd.worker);
   if (!seldon_server_listen (smd.server, &error))
     {
-      int port = 0;
-
-      g_object_get (smd.config, "http-port", &port, NULL);
-      SMD_LOG_ERROR ("Cannot listen on %s:%d: %s", listen_address, port, error->message);
+      /* the message names the address and port that failed (REST or metrics) */
+      SMD_LOG_ERROR ("Cannot listen on %s: %s", listen_address, error->message);
       return SMD_EXIT_FAILURE;
     }
 
   g_info ("Listening on http://%s:%u", listen_address, seldon_server_get_http_port (smd.server));
+  g_info ("Metrics on http://%s:%u", listen_address, seldon_server_get_metrics_port (smd.server));
 
   if (!write_pidfile (&smd, &error))
     {
@@ -309,12 +413,20 @@ main (int    argc,
   if (smd.start_error != NULL)
     {
       seldon_server_stop (smd.server);
+      /* A worker process that could not build its component asks for its own status. */
+      if (smd.start_error->domain == G_SPAWN_EXIT_ERROR)
+        {
+          SMD_LOG_ERROR ("%s", smd.start_error->message);
+          return smd.start_error->code != 0 ? smd.start_error->code : SMD_EXIT_FAILURE;
+        }
       SMD_LOG_ERROR ("Component failed to load: %s", smd.start_error->message);
       SMD_LOG_ERROR ("Reason: Worker failed to boot.");
       return SMD_EXIT_BOOT_FAILED;
     }
 
-  g_info ("Workers: 1 process(es) x %u thread(s)", seldon_worker_get_n_threads (smd.worker));
+  g_info ("Workers: %u process(es) x %u thread(s)",
+          MAX (seldon_worker_get_n_processes (smd.worker), 1),
+          seldon_worker_get_n_threads (smd.worker));
 
   smd.loop = g_main_loop_new (NULL, FALSE);
   if (!smd.stopped)

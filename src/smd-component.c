@@ -171,6 +171,45 @@ smd_component_find (const char  *interface_name,
   return NULL;
 }
 
+gboolean
+smd_component_get_kind (const char        *interface_name,
+                        SmdComponentKind  *kind,
+                        char             **module_path,
+                        GError           **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  char *path;
+
+  g_return_val_if_fail (interface_name != NULL, FALSE);
+
+  *module_path = NULL;
+  if (g_str_has_suffix (interface_name, ".py"))
+    {
+      *kind = SMD_COMPONENT_PYTHON;
+      return TRUE;
+    }
+  if (g_str_has_suffix (interface_name, ".js"))
+    {
+      *kind = SMD_COMPONENT_JS;
+      return TRUE;
+    }
+
+  path = smd_component_find (interface_name, &local_error);
+  if (path != NULL)
+    {
+      *kind = SMD_COMPONENT_NATIVE;
+      *module_path = path;
+      return TRUE;
+    }
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      *kind = SMD_COMPONENT_PYTHON;
+      return TRUE;
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
 GType
 smd_component_module_load (const char  *path,
                            GError     **error)

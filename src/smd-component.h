@@ -16,6 +16,22 @@ G_DECLARE_FINAL_TYPE (SmdComponentModule, smd_component_module, SMD, COMPONENT_M
  * not found (then it is not a native component). */
 char            *smd_component_find          (const char  *interface_name,
                                               GError     **error);
+
+typedef enum
+{
+  SMD_COMPONENT_NATIVE,   /* a native module: in-process, or the seldon-worker host */
+  SMD_COMPONENT_PYTHON,   /* a Python class: `python3 -m seldon_worker` */
+  SMD_COMPONENT_JS,       /* a JavaScript file: the gjs worker host */
+} SmdComponentKind;
+
+/* How INTERFACE_NAME is served (decisions.md D2): a name ending in ".py" is a Python file and
+ * one ending in ".js" a JavaScript file; otherwise a native module that smd_component_find()
+ * finds is native (its path in @module_path), and any other name is a Python class (`MyModel`,
+ * `package.module.Class`). Fails with smd_component_find()'s errors other than not-found. */
+gboolean         smd_component_get_kind      (const char        *interface_name,
+                                              SmdComponentKind  *kind,
+                                              char             **module_path,
+                                              GError           **error);
 /* Loads the module (once, for the life of the process) and returns the GType that its
  * seldon_component_register() returned, checked to implement SeldonComponent. */
 GType            smd_component_module_load   (const char  *path,

@@ -37,6 +37,8 @@
  *                {"request":R,"response":R,"truth":R,"reward":r,"routing":n|null} where R is
  *                null (absent) or {"kind":…,"names":[…],"dtype":…,"shape":[…],"array":…}
  *     not-implemented  fail with SELDON_ERROR_NOT_IMPLEMENTED
+ *     pid        jsonData {"pid": P}: the process id of the process that ran the call (to
+ *                tell worker processes apart)
  *   result-json (string): the value used by result-kind.
  *   route-json (string): route()'s answer: an integer (seldon_message_new_route), true/false
  *     (0-d boolean tensor), a float (0-d float64 tensor), a string (strData) or null (NONE).
@@ -65,6 +67,8 @@
  *
  * Life cycle
  *   load-delay-ms (int): load() sleeps this long.  load-fail (bool): load() fails.
+ *   load-fail-if-exists (string): load() fails while a file of this path exists (to make a
+ *     respawned worker process fail where the first ones loaded).
  *   call-delay-ms (int): every high-level method sleeps this long first (cancellable).
  *   not-thread-safe (bool): get_flags() returns SELDON_COMPONENT_FLAGS_NOT_THREAD_SAFE.
  *
@@ -73,6 +77,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <seldon/seldon.h>
 
@@ -106,6 +111,7 @@ struct _TestBehave
   char *passthrough_result;
   int load_delay_ms;
   gboolean load_fail;
+  char *load_fail_if_exists;
   int call_delay_ms;
   gboolean not_thread_safe;
   int p_int;
@@ -138,6 +144,7 @@ enum
   PROP_PASSTHROUGH_RESULT,
   PROP_LOAD_DELAY_MS,
   PROP_LOAD_FAIL,
+  PROP_LOAD_FAIL_IF_EXISTS,
   PROP_CALL_DELAY_MS,
   PROP_NOT_THREAD_SAFE,
   PROP_P_INT,
@@ -629,6 +636,18 @@ build_answer (TestBehave      *self,
       set_not_implemented (method, error);
       return NULL;
     }
+  else if (strcmp (kind, "pid") == 0)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "pid");
+      json_builder_add_int_value (builder, (gint64) getpid ());
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      return seldon_message_new_json (root);
+    }
 
   g_set_error (error, SELDON_ERROR, SELDON_ERROR_FAILED, "Behave: unknown result-kind %s", kind);
   return NULL;
@@ -722,7 +741,8 @@ test_behave_load (SeldonComponent  *component,
   tc_trace ("load");
   if (self->load_delay_ms > 0 && !tc_sleep_ms (self->load_delay_ms, cancellable, error))
     return FALSE;
-  if (self->load_fail)
+  if (self->load_fail ||
+      (self->load_fail_if_exists != NULL && g_file_test (self->load_fail_if_exists, G_FILE_TEST_EXISTS)))
     {
       g_set_error_literal (error, SELDON_ERROR, SELDON_ERROR_FAILED, "Behave: load failed on purpose");
       return FALSE;
@@ -926,6 +946,7 @@ string_slot (TestBehave *self,
     case PROP_RAW_METHODS: return &self->raw_methods;
     case PROP_PASSTHROUGH_RESULT: return &self->passthrough_result;
     case PROP_P_STRING: return &self->p_string;
+    case PROP_LOAD_FAIL_IF_EXISTS: return &self->load_fail_if_exists;
     default: return NULL;
     }
 }
@@ -1049,6 +1070,7 @@ test_behave_class_init (TestBehaveClass *klass)
   STR_PROP (PROP_PASSTHROUGH_RESULT, "passthrough-result", NULL);
   INT_PROP (PROP_LOAD_DELAY_MS, "load-delay-ms", 0);
   BOOL_PROP (PROP_LOAD_FAIL, "load-fail");
+  STR_PROP (PROP_LOAD_FAIL_IF_EXISTS, "load-fail-if-exists", NULL);
   INT_PROP (PROP_CALL_DELAY_MS, "call-delay-ms", 0);
   BOOL_PROP (PROP_NOT_THREAD_SAFE, "not-thread-safe");
   INT_PROP (PROP_P_INT, "p-int", 0);

@@ -8,11 +8,9 @@
 // sent with a Soup 3 session.
 //
 // gjs runs JavaScript only on the thread that owns its context and refuses (with a critical
-// warning, returning 0/NULL to C) any call from another thread. SeldonWorker calls the
-// component on its pool threads, even with SELDON_COMPONENT_FLAGS_NOT_THREAD_SAFE, so the
-// served tests are marked TODO until the worker can run such a component on the main context
-// that created it (the flag SELDON_COMPONENT_FLAGS_MAIN_CONTEXT, used below when it exists).
-// When they pass, TAP reports an unexpected pass: remove the TODO then.
+// warning, returning 0/NULL to C) any call from another thread. The components below say
+// SELDON_COMPONENT_FLAGS_MAIN_CONTEXT, so SeldonWorker runs load() and every call on the main
+// context that created the worker (this thread), one at a time.
 
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
@@ -23,9 +21,7 @@ import System from 'system';
 
 const REQ_12 = '{"data":{"ndarray":[[1,2]]}}';
 const TIMEOUT_SECONDS = 10;
-const MAIN_THREAD_ONLY = Seldon.ComponentFlags.NOT_THREAD_SAFE |
-    (Seldon.ComponentFlags.MAIN_CONTEXT ?? 0);
-const SERVED_TODO = 'SeldonWorker calls the component on a pool thread, where gjs refuses to run JavaScript';
+const MAIN_THREAD_ONLY = Seldon.ComponentFlags.NOT_THREAD_SAFE | Seldon.ComponentFlags.MAIN_CONTEXT;
 
 // ------------------------------------------------------------------------------------------
 // A small TAP harness
@@ -330,7 +326,7 @@ test('server predict', async () => {
         `vfunc_predict was never called (gjs refused the call from the worker thread); answer: ${answer.status} ${answer.body}`);
     assertAnswer(answer, 200,
         '{"data":{"names":["left","right"],"ndarray":[[2.0,4.0]]},"meta":{"tags":{"lang":"gjs"}}}\n');
-}, SERVED_TODO);
+});
 
 test('server errors', async () => {
     const [badData, custom, js] = await serve(new Failing(), [
@@ -344,7 +340,7 @@ test('server errors', async () => {
         '{"status":{"code":-1,"info":"short and stout","reason":"TEAPOT","status":1}}\n');
     assertAnswer(js, 500,
         '{"status":{"code":-1,"info":"plain JS exception","reason":"MICROSERVICE_INTERNAL_ERROR","status":1}}\n');
-}, SERVED_TODO);
+});
 
 // ------------------------------------------------------------------------------------------
 

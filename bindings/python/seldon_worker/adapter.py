@@ -1,0 +1,540 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The adapter that serves an unmodified Seldon Python component as a Seldon.Component.
+
+Every Seldon.Component virtual method looks the user object's method up by name at call time
+(component-contract.md §1-§2), converts the arguments the way the Seldon Python wrapper
+passes them (§3), calls it, and converts the result back (§5). The server (libseldon's
+engine, in C) does everything around it: request decoding, fallbacks, metrics validation and
+recording, meta merging and the answer's JSON.
+
+Errors (component-contract.md §1): an exception whose class, or one of whose bases, is named
+``SeldonMicroserviceException`` answers with its ``status_code`` (400 when None), ``reason``
+and ``message``; ``SeldonNotImplementedError`` means "not implemented" wherever the contract
+has a fallback; any other exception answers 500 ``MICROSERVICE_INTERNAL_ERROR`` with
+``str(exception)``, its traceback logged at ERROR.
+"""
+
+import ctypes
+import inspect
+import json
+import logging
+import threading
+
+import gi
+
+gi.require_version("GLib", "2.0")
+gi.require_version("GObject", "2.0")
+gi.require_version("Json", "1.0")
+gi.require_version("Seldon", "1.0")
+
+from gi.repository import GLib, GObject, Seldon  # noqa: E402
+
+from . import convert  # noqa: E402
+from .convert import MISSING, class_in_mro  # noqa: E402
+
+__all__ = ["Adapter", "adapt"]
+
+logger = logging.getLogger("seldon_worker")
+
+_METHOD = Seldon.Method
+_TRANSPORT = Seldon.Transport
+_HEALTHY_NOT_IMPLEMENTED = "not implemented - assuming healthy"
+
+# The base name of each operation's raw and deprecated methods (component-contract.md §2).
+_RAW_NAMES = {
+    _METHOD.PREDICT: "predict",
+    _METHOD.TRANSFORM_INPUT: "transform_input",
+    _METHOD.TRANSFORM_OUTPUT: "transform_output",
+    _METHOD.ROUTE: "route",
+    _METHOD.AGGREGATE: "aggregate",
+}
+# Quirk: the transform-output warnings name transform_input_*.
+_WARNING_NAMES = dict(_RAW_NAMES)
+_WARNING_NAMES[_METHOD.TRANSFORM_OUTPUT] = "transform_input"
+
+
+_thread_flags = threading.local()
+
+
+def _keep_thread_state():
+    """Keeps a Python thread state on the calling (worker pool) thread for good.
+
+    PyGObject enters every vfunc with PyGILState_Ensure() and leaves it with
+    PyGILState_Release(): on a thread that Python did not create, that makes and destroys a
+    whole thread state (with a 16 KiB mmap()ed frame stack) on every call. One extra
+    PyGILState_Ensure() that is never released keeps the state alive, so later calls only
+    take and drop the GIL."""
+    if not getattr(_thread_flags, "kept", False):
+        _thread_flags.kept = True
+        if threading.current_thread() is not threading.main_thread():
+            ctypes.pythonapi.PyGILState_Ensure()
+
+
+def _seldon_error(code, message):
+    return GLib.Error.new_literal(Seldon.error_quark(), message, code)
+
+
+def _not_implemented(what):
+    return _seldon_error(Seldon.Error.NOT_IMPLEMENTED, "%s is not implemented" % what)
+
+
+def is_seldon_exception(exc):
+    return class_in_mro(exc, "SeldonMicroserviceException")
+
+
+def is_not_implemented(exc):
+    return class_in_mro(exc, "SeldonNotImplementedError")
+
+
+def _custom_error(exc):
+    status = getattr(exc, "status_code", None)
+    if status is None:
+        status = 400
+    message = getattr(exc, "message", None)
+    if message is None:
+        message = str(exc)
+    reason = getattr(exc, "reason", None) or "MICROSERVICE_BAD_DATA"
+    try:
+        status = int(status)
+        return Seldon.custom_error(status, str(reason), str(message))
+    except (TypeError, ValueError) as bad:
+        logger.error("Bad status_code %r in %s", status, type(exc).__name__)
+        return _seldon_error(Seldon.Error.FAILED, str(bad))
+
+
+def error_for(what, exc, falls_through=True):
+    """The GLib.Error a component exception becomes. @falls_through: a
+    SeldonNotImplementedError means "not implemented" (the contract's fallback applies)."""
+    if isinstance(exc, GLib.Error):
+        return exc
+    if is_seldon_exception(exc):
+        if falls_through and is_not_implemented(exc):
+            message = getattr(exc, "message", None)
+            return _seldon_error(Seldon.Error.NOT_IMPLEMENTED,
+                                 str(message) if message is not None else "%s is not implemented" % what)
+        return _custom_error(exc)
+    logger.error("Exception in %s: %s", what, exc,
+                 exc_info=(type(exc), exc, exc.__traceback__))
+    return _seldon_error(Seldon.Error.FAILED, str(exc))
+
+
+# Methods served through call_raw() and predict_passthrough().
+RAW_METHOD_NAMES = frozenset(
+    [base + suffix for base in _RAW_NAMES.values() for suffix in ("_rest", "_grpc", "_raw")]
+    + ["send_feedback_rest", "send_feedback_grpc", "send_feedback_raw", "health_status_raw"])
+PASSTHROUGH_METHOD_NAMES = frozenset(["predict_rest", "predict_raw"])
+
+
+class _AdapterCore(GObject.Object, Seldon.Component):
+    """Every Seldon.Component method but call_raw() and predict_passthrough()."""
+
+    __gtype_name__ = "SeldonPythonAdapterCore"
+
+    def __init__(self, user):
+        super().__init__()
+        self.user = user
+        self._meta_kw = {}
+
+    # --------------------------------------------------------------------------------------
+    # helpers
+
+    def _method(self, name):
+        return getattr(self.user, name, MISSING)
+
+    def _accepts_meta(self, method):
+        """True/False from the signature (component-contract.md §3.3: decided by
+        introspection, so a TypeError raised inside the method is never retried); None when
+        the signature cannot be read."""
+        func = getattr(method, "__func__", method)
+        try:
+            return self._meta_kw[func]
+        except (KeyError, TypeError):
+            pass
+        try:
+            parameters = inspect.signature(method).parameters.values()
+        except (TypeError, ValueError):
+            accepts = None
+        else:
+            accepts = any(
+                p.kind == p.VAR_KEYWORD
+                or (p.name == "meta" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+                for p in parameters)
+        try:
+            self._meta_kw[func] = accepts
+        except TypeError:
+            pass
+        return accepts
+
+    def _call_with_meta(self, method, X, names, meta):
+        accepts = self._accepts_meta(method)
+        if accepts:
+            return method(X, names, meta=meta)
+        if accepts is None:
+            try:
+                return method(X, names, meta=meta)
+            except TypeError:
+                return method(X, names)
+        return method(X, names)
+
+    def _single(self, name, request):
+        _keep_thread_state()
+        try:
+            method = self._method(name)
+            if method is MISSING:
+                raise _not_implemented(name)
+            X = convert.payload_of(request)
+            result = self._call_with_meta(method, X, list(request.get_names()),
+                                          convert.meta_of(request))
+            return convert.result_to_message(result, request=request)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes the call's error
+            raise error_for(name, exc) from None
+
+    # --------------------------------------------------------------------------------------
+    # Seldon.Component
+
+    def do_get_flags(self):
+        # Like upstream's threaded workers, a Python component is called concurrently.
+        return Seldon.ComponentFlags.NONE
+
+    def do_load(self, cancellable):
+        _keep_thread_state()
+        try:
+            method = self._method("load")
+            if method is not MISSING:
+                logger.info("Calling load()")
+                method()
+        except (NotImplementedError, AttributeError) as exc:
+            logger.info("load() not implemented: %s", exc)
+        except Exception as exc:  # noqa: BLE001
+            raise error_for("load", exc, falls_through=False) from None
+        self._check_late_methods()
+        return True
+
+    def _check_late_methods(self):
+        # adapt() decided from the constructed object whether call_raw() and
+        # predict_passthrough() are served: say so if load() added such methods.
+        for names, vfunc in ((RAW_METHOD_NAMES, "do_call_raw"),
+                             (PASSTHROUGH_METHOD_NAMES, "do_predict_passthrough")):
+            if hasattr(type(self), vfunc):
+                continue
+            late = sorted(name for name in names
+                          if self._method(name) is not MISSING and not _is_sdk_stub(self.user, name))
+            if late:
+                logger.warning("%s appeared after the component was constructed and will not be "
+                               "called: define it in the class", ", ".join(late))
+
+    def do_predict(self, request, cancellable):
+        return self._single("predict", request)
+
+    def do_transform_input(self, request, cancellable):
+        return self._single("transform_input", request)
+
+    def do_transform_output(self, request, cancellable):
+        return self._single("transform_output", request)
+
+    def do_route(self, request, cancellable):
+        _keep_thread_state()
+        try:
+            method = self._method("route")
+            if method is MISSING:
+                raise _not_implemented("route")
+            X = convert.payload_of(request)
+            result = self._call_with_meta(method, X, list(request.get_names()),
+                                          convert.meta_of(request))
+            return convert.route_to_message(result)
+        except Exception as exc:  # noqa: BLE001
+            # The SDK base class's route() raises SeldonNotImplementedError, which upstream
+            # does not catch: 400 "route is not implemented".
+            raise error_for("route", exc, falls_through=False) from None
+
+    def do_aggregate(self, requests, cancellable):
+        _keep_thread_state()
+        try:
+            method = self._method("aggregate")
+            if method is MISSING:
+                raise _not_implemented("aggregate")
+            features = [convert.payload_of(m) for m in requests]
+            names = [list(m.get_names()) for m in requests]
+            return convert.result_to_message(method(features, names))
+        except Exception as exc:  # noqa: BLE001
+            raise error_for("aggregate", exc, falls_through=False) from None
+
+    def do_send_feedback(self, feedback, cancellable):
+        _keep_thread_state()
+        try:
+            method = self._method("send_feedback")
+            if method is MISSING:
+                raise _not_implemented("send_feedback")
+            request = feedback.get_request()
+            truth = feedback.get_truth()
+            features = convert.payload_of(request) if request is not None else _empty()
+            names = list(request.get_names()) if request is not None else []
+            truth_x = convert.payload_of(truth) if truth is not None else _empty()
+            has_routing, routing = feedback.get_routing()
+            result = method(features, names, feedback.get_reward(), truth_x,
+                            routing=routing if has_routing else None)
+            message = convert.result_to_message(result)
+            description = message.get_invalid_description()
+            if description is not None:
+                # The proto path cannot encode it: upstream fails with a type error.
+                data = result.data if class_in_mro(result, "SeldonResponse") else result
+                raise TypeError('can only concatenate str (not "%s") to str' % type(data).__name__)
+            return message
+        except Exception as exc:  # noqa: BLE001
+            raise error_for("send_feedback", exc) from None
+
+    def do_health_status(self, cancellable):
+        _keep_thread_state()
+        try:
+            method = self._method("health_status")
+            if method is MISSING:
+                raise _not_implemented("health_status")
+            try:
+                result = method()
+            except Exception as exc:  # noqa: BLE001
+                if is_not_implemented(exc):
+                    return Seldon.Message.new_string(_HEALTHY_NOT_IMPLEMENTED)
+                raise
+            # Not a SeldonResponse: that one fails like any other unknown type.
+            return convert.result_to_message(result, allow_response=False)
+        except Exception as exc:  # noqa: BLE001
+            raise error_for("health_status", exc, falls_through=False) from None
+
+    def do_init_metadata(self):
+        _keep_thread_state()
+        try:
+            method = self._method("init_metadata")
+            if method is MISSING:
+                raise _not_implemented("init_metadata")
+            return convert.to_json_node(method())
+        except Exception as exc:  # noqa: BLE001
+            raise error_for("init_metadata", exc) from None
+
+    def do_tags(self):
+        _keep_thread_state()
+        try:
+            method = self._method("tags")
+            if method is MISSING:
+                return None     # same as not implemented, and much cheaper
+            tags = method()
+            if tags is None:
+                return None
+            return convert.to_json_node(tags)
+        except Exception as exc:  # noqa: BLE001
+            raise error_for("tags", exc) from None
+
+    def do_metrics(self):
+        _keep_thread_state()
+        try:
+            method = self._method("metrics")
+            if method is MISSING:
+                return None     # same as not implemented, and much cheaper
+            return convert.to_json_node(method())
+        except Exception as exc:  # noqa: BLE001
+            raise error_for("metrics", exc) from None
+
+    def do_class_names(self):
+        _keep_thread_state()
+        try:
+            names = self._method("class_names")
+            if names is MISSING:
+                return None     # the default names
+            if inspect.ismethod(names):
+                names = names()
+            else:
+                logger.warning("class_names attribute is deprecated. Please define a class_names method")
+            if names is None:
+                return None
+            return [str(name) for name in names]
+        except Exception as exc:  # noqa: BLE001
+            raise error_for("class_names", exc) from None
+
+    # --------------------------------------------------------------------------------------
+    # raw and deprecated methods
+
+    def _call_raw(self, method, transport, request, cancellable):
+        _keep_thread_state()
+        what = "call_raw"
+        try:
+            if method == _METHOD.SEND_FEEDBACK:
+                what = "send_feedback"
+                return convert.to_json_node(self._feedback_raw(request))
+            if method == _METHOD.HEALTH_STATUS:
+                what = "health_status_raw"
+                raw = self._method("health_status_raw")
+                if raw is MISSING:
+                    raise _not_implemented(what)
+                return convert.to_json_node(raw())
+
+            base = _RAW_NAMES.get(method)
+            if base is None:
+                raise _not_implemented("raw method")
+            grpc = transport == _TRANSPORT.GRPC
+
+            # 1st/2nd: the deprecated methods, their result sent as is. Only predict checks
+            # the transport; the others use *_rest and *_grpc for both (quirk).
+            for suffix, wanted in (("_rest", not grpc), ("_grpc", grpc)):
+                if method == _METHOD.PREDICT and not wanted:
+                    continue
+                user_method = self._method(base + suffix)
+                if user_method is not MISSING:
+                    what = base + suffix
+                    warn = _WARNING_NAMES[method] + suffix
+                    logger.warning("%s is deprecated. Please use %s_raw", warn, _WARNING_NAMES[method])
+                    request_value = self._raw_request(method, request, grpc)
+                    return self._raw_answer(user_method(request_value), grpc)
+
+            # 3rd: the raw method
+            what = base + "_raw"
+            user_method = self._method(what)
+            if user_method is MISSING:
+                raise _not_implemented(what)
+            request_value = self._raw_request(method, request, grpc)
+            return self._raw_answer(user_method(request_value), grpc)
+        except Exception as exc:  # noqa: BLE001
+            raise error_for(what, exc) from None
+
+    @staticmethod
+    def _raw_request(method, request, grpc):
+        value = convert.from_json_node(request)
+        if not grpc:
+            return value
+        from . import protos
+
+        name = "SeldonMessageList" if method == _METHOD.AGGREGATE else "SeldonMessage"
+        return protos.from_dict(name, value)
+
+    @staticmethod
+    def _raw_answer(result, grpc):
+        from . import protos
+
+        if grpc and protos.is_message(result):
+            return convert.to_json_node(protos.to_dict(result))
+        # On REST a protobuf answer fails like upstream's JSON encoder does.
+        return convert.to_json_node(result)
+
+    def _feedback_raw(self, request):
+        """send_feedback_rest / _grpc / _raw: the Feedback as protobuf (or its JSON text)."""
+        from . import protos
+
+        rest = self._method("send_feedback_rest")
+        grpc = self._method("send_feedback_grpc") if rest is MISSING else MISSING
+        raw = self._method("send_feedback_raw") if rest is MISSING and grpc is MISSING else MISSING
+        if rest is MISSING and grpc is MISSING and raw is MISSING:
+            raise _not_implemented("send_feedback_raw")
+
+        feedback = protos.from_dict("Feedback", convert.from_json_node(request))
+        if rest is not MISSING:
+            logger.warning("send_feedback_rest is deprecated. Please use send_feedback_raw")
+            return _seldon_message_dict(rest(protos.feedback_json_text(feedback)))
+        if grpc is not MISSING:
+            logger.warning("send_feedback_grpc is deprecated. Please use send_feedback_raw")
+            return _seldon_message_dict(grpc(feedback))
+
+        result = raw(feedback)
+        if not protos.is_message(result, "seldon.protos.SeldonMessage"):
+            # upstream reads result.meta to record its metrics
+            raise AttributeError("'%s' object has no attribute 'meta'" % type(result).__name__)
+        return protos.to_dict(result)
+
+    def _predict_passthrough(self, body, cancellable):
+        """PAYLOAD_PASSTHROUGH: predict_rest / predict_raw get the undecoded request bytes
+        and their str/bytes result is the answer body (rest-api.md §3.4). Other results are
+        JSON-encoded."""
+        _keep_thread_state()
+        what = "predict_raw"
+        try:
+            method = self._method("predict_rest")
+            if method is not MISSING:
+                what = "predict_rest"
+                logger.warning("predict_rest is deprecated. Please use predict_raw")
+            else:
+                method = self._method("predict_raw")
+                if method is MISSING:
+                    raise _not_implemented(what)
+            data = body.get_data() if body is not None else b""
+            result = method(data if data is not None else b"")
+            if isinstance(result, str):
+                result = result.encode("utf-8")
+            elif not isinstance(result, (bytes, bytearray)):
+                result = json.dumps(result).encode("utf-8")
+            return GLib.Bytes.new(bytes(result))
+        except Exception as exc:  # noqa: BLE001
+            raise error_for(what, exc) from None
+
+
+class _AdapterRaw(_AdapterCore):
+    __gtype_name__ = "SeldonPythonAdapterRaw"
+
+    def do_call_raw(self, method, transport, request, cancellable):
+        return self._call_raw(method, transport, request, cancellable)
+
+
+class _AdapterPassthrough(_AdapterCore):
+    __gtype_name__ = "SeldonPythonAdapterPassthrough"
+
+    def do_predict_passthrough(self, body, cancellable):
+        return self._predict_passthrough(body, cancellable)
+
+
+class Adapter(_AdapterCore):
+    """A Seldon.Component serving the Python object @user (any object: every method is
+    optional and probed by name at call time, as the Seldon Python wrapper does)."""
+
+    __gtype_name__ = "SeldonPythonAdapter"
+
+    def do_call_raw(self, method, transport, request, cancellable):
+        return self._call_raw(method, transport, request, cancellable)
+
+    def do_predict_passthrough(self, body, cancellable):
+        return self._predict_passthrough(body, cancellable)
+
+
+def _is_sdk_stub(user, name):
+    """True when @name is the SDK base class's own method (SeldonComponent.predict_raw and
+    the like only raise SeldonNotImplementedError: exactly like having no such method)."""
+    if name in getattr(user, "__dict__", {}):
+        return False
+    for cls in type(user).__mro__:
+        if name in cls.__dict__:
+            return cls.__name__ == "SeldonComponent" and cls.__module__ == "seldon_core.user_model"
+    return False
+
+
+def _has_any(user, names):
+    return any(getattr(user, name, MISSING) is not MISSING and not _is_sdk_stub(user, name)
+               for name in names)
+
+
+def adapt(user):
+    """The Seldon.Component for the Python object @user: an Adapter.
+
+    Telling libseldon that a method is not implemented costs a Python exception, so the raw
+    and deprecated methods (asked on every call, and rarely there) are looked up once, here:
+    when @user has none, the adapter does not implement call_raw() (nor
+    predict_passthrough()) at all. Every other method is looked up at call time."""
+    raw = _has_any(user, RAW_METHOD_NAMES)
+    passthrough = _has_any(user, PASSTHROUGH_METHOD_NAMES)
+    if raw and passthrough:
+        return Adapter(user)
+    if raw:
+        return _AdapterRaw(user)
+    if passthrough:
+        return _AdapterPassthrough(user)
+    return _AdapterCore(user)
+
+
+def _seldon_message_dict(value):
+    from . import protos
+
+    if value is None:
+        return {}
+    if protos.is_message(value):
+        return protos.to_dict(value)
+    return value
+
+
+def _empty():
+    import numpy as np
+
+    return np.zeros((0,), dtype=np.float64)
