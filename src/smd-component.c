@@ -122,6 +122,19 @@ find_in_dir (const char *dir,
   return NULL;
 }
 
+static gboolean
+is_versioned_library (const char *name)
+{
+  const char *so = strstr (name, ".so.");
+
+  if (so == NULL || so == name)
+    return FALSE;
+  for (const char *p = so + 4; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p) && *p != '.')
+      return FALSE;
+  return so[4] != '\0';
+}
+
 char *
 smd_component_find (const char  *interface_name,
                     GError     **error)
@@ -130,6 +143,11 @@ smd_component_find (const char  *interface_name,
   const char *env_path;
 
   g_return_val_if_fail (interface_name != NULL, NULL);
+
+  /* A versioned library name (libfoo.so.1) is a native module too: the dynamic linker's
+   * search path finds it, as for any dlopen()ed library. */
+  if (strchr (interface_name, '/') == NULL && is_versioned_library (interface_name))
+    return g_strdup (interface_name);
 
   if (strchr (interface_name, '/') != NULL || g_str_has_suffix (interface_name, ".so"))
     {
