@@ -275,11 +275,15 @@ error_reply (Invocation   *inv,
   const char *body = g_bytes_get_data (reply->body, &size);
   char status[16];
 
-  /* rest-api.md §8.1: every error is logged with the error object (at ERROR upstream; GLib's
-   * ERROR level aborts, so WARNING is the highest non-fatal one) */
+  /* rest-api.md §8.1: every error is logged with the error object at ERROR. GLib's ERROR level
+   * aborts, so this is a WARNING that carries SELDON_LEVEL=ERROR, which the log writer prints as
+   * ERROR (seldon-log.c). */
 
   g_snprintf (status, sizeof status, "%u", reply->http_status);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                    "SELDON_LEVEL", "ERROR",
+                    "CODE_FUNC", G_STRFUNC,
+                    "CODE_LINE", G_STRINGIFY (__LINE__),
                     "SELDON_HTTP_STATUS", status,
                     "MESSAGE", "%.*s", (int) (size > 0 ? size - 1 : 0), body);
   return reply;

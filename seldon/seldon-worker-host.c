@@ -12,6 +12,7 @@
 #include "seldon-channel-private.h"
 #include "seldon-engine-private.h"
 #include "seldon-error.h"
+#include "seldon-log-private.h"
 #include "seldon-worker-host.h"
 #include "seldon-worker-private.h"
 
@@ -234,6 +235,7 @@ seldon_worker_host_new (int      fd,
   self->config = seldon_frame_parse_hello (&frame, &self->slot, &self->inline_max, error);
   if (self->config == NULL)
     return NULL;
+  seldon_log_setup_worker (self->config, self->slot);
 
   return g_steal_pointer (&self);
 }

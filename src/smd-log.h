@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The program's log writer: every GLib log message (structured or not, from any library)
- * becomes one line in the Python wrapper's format
+/* The program's logging: the library's log writer (seldon/seldon-log-private.h), which turns
+ * every GLib log message (structured or not, from any library) into one line in the Python
+ * wrapper's format
  *   2024-01-31 12:00:00,123 - DOMAIN:FUNCTION:LINE - LEVEL:  MESSAGE
  * on stderr. GLib levels map to Python level names: DEBUG ⇒ DEBUG, INFO and MESSAGE ⇒ INFO,
  * WARNING ⇒ WARNING, CRITICAL ⇒ ERROR, ERROR ⇒ CRITICAL, unless the field SELDON_LEVEL names
- * the level. Use SMD_LOG_ERROR for an ERROR line. */
+ * the level. Use SMD_LOG_ERROR for an ERROR line. smd_log_init() also asks the worker
+ * processes spawned by this one for the same writer; their lines carry `[worker N] `. */
 
 #include <glib.h>
 
 G_BEGIN_DECLS
 
+/* The same values as SeldonLogLevel. */
 typedef enum
 {
   SMD_LOG_LEVEL_DEBUG,
