@@ -76,10 +76,12 @@ def skip(name, reason):
     results.append((name, True, reason, ""))
 
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+import portpick  # noqa: E402
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return portpick.free_port("examples-gi")
 
 
 def request(port, method, path, body=None):

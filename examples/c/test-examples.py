@@ -20,10 +20,12 @@ PROGRAM = os.environ["SELDON_MICROSERVICE"]
 results = []
 
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests"))
+import portpick  # noqa: E402
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return portpick.free_port("examples")
 
 
 def post(port, path, body):

@@ -18,6 +18,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -48,10 +49,12 @@ def component(name):
     return os.path.join(COMPONENTS_DIR, "libtest-%s.so" % name)
 
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import portpick  # noqa: E402
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return portpick.free_port("integration")
 
 
 def params(**kwargs):

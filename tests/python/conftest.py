@@ -257,10 +257,12 @@ class InProcessService(_Client):
 # ------------------------------------------------------------------------------------------
 
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import portpick  # noqa: E402
+
+
 def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return portpick.free_port("python")
 
 
 _STRIP_PREFIXES = ("PREDICTIVE_UNIT_", "GUNICORN_", "FLASK_", "GRPC_", "JAEGER_", "PREDICTOR_")
