@@ -67,6 +67,12 @@ typedef enum
  *   context and blocks it while it runs, so the thread must iterate that context. For
  *   components written in a language whose runtime is bound to one thread, such as
  *   JavaScript (gjs).
+ * @SELDON_COMPONENT_FLAGS_GLOBAL_LOCK: the component's calls hold a process-wide lock for most of
+ *   their run time, such as Python's global interpreter lock. Calls may still run side by side,
+ *   but short ones are run one after another on one thread, which avoids handing the lock
+ *   back and forth between threads; calls are only run side by side once one has been running
+ *   for a few milliseconds (a call waiting for I/O, which releases the lock). A hint: it
+ *   changes how calls are scheduled, never their results.
  *
  * What a component tells the server about itself.
  *
@@ -77,6 +83,7 @@ typedef enum /*< flags >*/
   SELDON_COMPONENT_FLAGS_NONE = 0,
   SELDON_COMPONENT_FLAGS_NOT_THREAD_SAFE = 1 << 0,
   SELDON_COMPONENT_FLAGS_MAIN_CONTEXT = 1 << 1,
+  SELDON_COMPONENT_FLAGS_GLOBAL_LOCK = 1 << 2,
 } SeldonComponentFlags;
 
 #define SELDON_TYPE_COMPONENT (seldon_component_get_type ())

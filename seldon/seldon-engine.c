@@ -67,6 +67,23 @@ fallback_or_propagate (GError  *local_error,
   return FALSE;
 }
 
+/* Whether @component has an implementation of its own of the interface method at @offset in
+ * SeldonComponentInterface. NULL and the interface's default only fail with NOT_IMPLEMENTED,
+ * so the engine applies the fallback without calling them (nor converting their arguments). */
+static gboolean
+component_implements (SeldonComponent *component,
+                      gsize            offset)
+{
+  SeldonComponentInterface *iface = SELDON_COMPONENT_GET_IFACE (component);
+  SeldonComponentInterface *defaults = g_type_default_interface_peek (SELDON_TYPE_COMPONENT);
+  gpointer method = G_STRUCT_MEMBER (gpointer, iface, offset);
+
+  return method != NULL && (defaults == NULL || method != G_STRUCT_MEMBER (gpointer, defaults, offset));
+}
+
+#define IMPLEMENTS(component, method) \
+  component_implements ((component), G_STRUCT_OFFSET (SeldonComponentInterface, method))
+
 /* Consumes a JsonNode returned by a component method: its SeldonJson, or NULL for NULL. */
 static SeldonJson *
 json_take_node (JsonNode *node)
@@ -357,7 +374,8 @@ custom_metrics (Invocation       *inv,
   if (!validate_and_record (inv, runtime, error))
     return NULL;
 
-  node = seldon_component_metrics (inv->engine->component, &local_error);
+  node = IMPLEMENTS (inv->engine->component, metrics) ?
+         seldon_component_metrics (inv->engine->component, &local_error) : NULL;
   if (local_error != NULL && !fallback_or_propagate (g_steal_pointer (&local_error), error))
     return NULL;
   user = json_take_node (node);
@@ -529,8 +547,11 @@ class_names_cb (gpointer  user_data,
 {
   Invocation *inv = user_data;
   GError *local_error = NULL;
-  char **names = seldon_component_class_names (inv->engine->component, &local_error);
+  char **names;
 
+  if (!IMPLEMENTS (inv->engine->component, class_names))
+    return NULL;
+  names = seldon_component_class_names (inv->engine->component, &local_error);
   if (local_error != NULL)
     {
       fallback_or_propagate (local_error, error);
@@ -545,8 +566,11 @@ tags_cb (gpointer  user_data,
 {
   Invocation *inv = user_data;
   GError *local_error = NULL;
-  JsonNode *node = seldon_component_tags (inv->engine->component, &local_error);
+  JsonNode *node;
 
+  if (!IMPLEMENTS (inv->engine->component, tags))
+    return NULL;
+  node = seldon_component_tags (inv->engine->component, &local_error);
   if (local_error != NULL)
     {
       fallback_or_propagate (local_error, error);
@@ -604,11 +628,18 @@ call_raw (Invocation       *inv,
           gboolean         *implemented,
           GError          **error)
 {
-  g_autoptr(JsonNode) node = seldon_json_to_json_node (request);
+  g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) local_error = NULL;
   JsonNode *answer;
   SeldonJson *result;
 
+  if (!IMPLEMENTS (inv->engine->component, call_raw))
+    {
+      *implemented = FALSE;
+      return NULL;
+    }
+
+  node = seldon_json_to_json_node (request);
   *implemented = TRUE;
   answer = seldon_component_call_raw (inv->engine->component, inv->call->method, inv->call->transport,
                                       node, inv->cancellable, &local_error);

@@ -1183,8 +1183,11 @@ seldon_metrics_request_finished (SeldonMetrics *self,
                                  gint64         duration_us)
 {
   char code_buffer[16];
+  char key_buffer[128];
+  g_autofree char *key_allocated = NULL;
   const char *code_text;
-  g_autoptr(GString) key = NULL;
+  char *key;
+  gsize label_len, protocol_len, code_len;
   double seconds;
   int bin;
 
@@ -1198,16 +1201,24 @@ seldon_metrics_request_finished (SeldonMetrics *self,
   seconds = (double) MAX (duration_us, 0) / G_USEC_PER_SEC;
   bin = buckets_find_bin (&latency_buckets, seconds);
   code_text = format_uint (code_buffer, code);
-  key = g_string_sized_new (64);
-  g_string_append (key, method_label);
-  g_string_append_c (key, '\x1f');
-  g_string_append (key, protocol);
+
+  /* The cache keys "label\x1fprotocol" and "label\x1fprotocol\x1fcode", on the stack. */
+  label_len = strlen (method_label);
+  protocol_len = strlen (protocol);
+  code_len = strlen (code_text);
+  key = key_buffer;
+  if (label_len + protocol_len + code_len + 3 > sizeof key_buffer)
+    key = key_allocated = g_malloc (label_len + protocol_len + code_len + 3);
+  memcpy (key, method_label, label_len);
+  key[label_len] = '\x1f';
+  memcpy (key + label_len + 1, protocol, protocol_len);
+  key[label_len + 1 + protocol_len] = '\0';
 
   g_mutex_lock (&self->lock);
-  series_apply (duration_series (self, key->str, method_label, protocol), seconds, bin);
-  g_string_append_c (key, '\x1f');
-  g_string_append (key, code_text);
-  series_apply (request_series (self, key->str, method_label, protocol, code_text), 1.0, -1);
+  series_apply (duration_series (self, key, method_label, protocol), seconds, bin);
+  key[label_len + 1 + protocol_len] = '\x1f';
+  memcpy (key + label_len + protocol_len + 2, code_text, code_len + 1);
+  series_apply (request_series (self, key, method_label, protocol, code_text), 1.0, -1);
   g_mutex_unlock (&self->lock);
 }
 

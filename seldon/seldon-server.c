@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <libsoup/soup.h>
 
 #include "seldon-error.h"
@@ -116,6 +120,9 @@ struct _SeldonServer
 
   /* GSocket* => ConnState*: every open connection. */
   GHashTable    *connections;
+  /* Closes idle connections (see ConnState): due at sweep_time, -1 when no timer is armed. */
+  GSource       *sweep;
+  gint64         sweep_time;
 
   /* Requests the handler took: every SeldonRestPending alive, and those waiting for the
    * worker to become ready. */
@@ -161,7 +168,6 @@ typedef struct
   SeldonMetrics     *metrics;
   const char        *metric_label; /* `method` label of the request metrics (static) */
   SoupServerMessage *msg;
-  gulong             finished_id;
   gulong             disconnected_id;
   GCancellable      *cancellable;
   gint64             arrival;     /* monotonic µs */
@@ -172,12 +178,15 @@ typedef struct
 } SeldonRestPending;
 
 static void server_check_drained (SeldonServer *self);
+static void server_cork (SeldonServer *self, SoupServerMessage *msg);
+
+/* The SeldonRestPending of a message, as qdata of the message. */
+static GQuark pending_quark;
 
 static void
 pending_free (SeldonRestPending *pending)
 {
-  if (pending->finished_id != 0)
-    g_signal_handler_disconnect (pending->msg, pending->finished_id);
+  g_object_set_qdata (G_OBJECT (pending->msg), pending_quark, NULL);
   if (pending->disconnected_id != 0)
     g_signal_handler_disconnect (pending->msg, pending->disconnected_id);
   g_clear_object (&pending->msg);
@@ -235,9 +244,10 @@ pending_new (SeldonServer      *self,
   pending->msg = g_object_ref (msg);
   pending->cancellable = g_cancellable_new ();
   pending->arrival = g_get_monotonic_time ();
-  /* "finished": libsoup is done with the message. A message whose connection is closed while
-   * it is paused (the server stops) may only get "disconnected". */
-  pending->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (pending_finished_cb), pending);
+  /* libsoup is done with the message: the server's "request-finished" or "request-aborted"
+   * (request_done_cb(), emitted right after the message's "finished"). A message whose
+   * connection is closed while it is paused (the server stops) may only get "disconnected". */
+  g_object_set_qdata (G_OBJECT (msg), pending_quark, pending);
   pending->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (pending_finished_cb), pending);
   g_hash_table_add (self->pendings, pending);
   return pending;
@@ -261,6 +271,9 @@ pending_release (SeldonRestPending *pending)
   if (pending->server != NULL && pending->server->draining && !pending->finished)
     soup_message_headers_replace (soup_server_message_get_response_headers (pending->msg),
                                   "Connection", "close");
+
+  if (pending->server != NULL && !pending->finished)
+    server_cork (pending->server, pending->msg);
 
   if (pending->paused && !pending->finished)
     {
@@ -667,30 +680,47 @@ handle_request (SoupServer        *soup,
  * served one, IO_TIMEOUT_SECONDS for a new connection), disarmed once a request's headers are
  * in. When it fires the socket is shut down: libsoup sees the end of the stream and closes the
  * connection. While a request is transferred, the socket timeout bounds stalls.
+ *
+ * The timers are deadlines in the connection states, and one source of the server (the sweep)
+ * is due at the earliest of them: arming a timer later than that, as every answer does on a
+ * busy server, only stores the deadline.
+ *
+ * While an answer is written the socket is corked (TCP_CORK), so that the status line and
+ * headers, which libsoup writes on their own, leave in one segment with the body: one send
+ * for the client to wake up to instead of two. The end of the message uncorks it.
  */
 typedef struct
 {
   SeldonServer *server;
   GSocket      *socket;      /* weak: the entry goes when the socket does */
-  GSource      *timer;
+  gint64        deadline;    /* monotonic µs when the idle connection is closed; 0 = none */
   gboolean      used;
+  gboolean      corked;
 } ConnState;
 
 static void
 conn_state_disarm (ConnState *conn)
 {
-  if (conn->timer != NULL)
-    {
-      g_source_destroy (conn->timer);
-      g_clear_pointer (&conn->timer, g_source_unref);
-    }
+  conn->deadline = 0;
 }
 
 static void
 conn_state_free (ConnState *conn)
 {
-  conn_state_disarm (conn);
   g_free (conn);
+}
+
+static void
+conn_state_set_cork (ConnState *conn,
+                     gboolean   cork)
+{
+  int value = cork ? 1 : 0;
+
+  if (conn->corked == cork)
+    return;
+  conn->corked = cork;
+  /* Not a TCP socket (or an old kernel): answers are then written as before. */
+  (void) setsockopt (g_socket_get_fd (conn->socket), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
 }
 
 static void
@@ -720,6 +750,17 @@ conn_state_get (SeldonServer *self,
   return conn;
 }
 
+/* The answer of @msg is about to be written: see ConnState. */
+static void
+server_cork (SeldonServer      *self,
+             SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (socket != NULL && !self->stopped)
+    conn_state_set_cork (conn_state_get (self, socket), TRUE);
+}
+
 /* Server disposal: forget every connection (libsoup closes them). */
 static void
 conn_states_clear (SeldonServer *self)
@@ -736,25 +777,74 @@ conn_states_clear (SeldonServer *self)
     }
 }
 
-static gboolean
-conn_idle_cb (gpointer user_data)
+static void
+server_schedule_sweep (SeldonServer *self,
+                       gint64        when)
 {
-  ConnState *conn = user_data;
-
-  g_clear_pointer (&conn->timer, g_source_unref);
-  g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
-  return G_SOURCE_REMOVE;
+  if (self->sweep == NULL || self->sweep_time == when)
+    return;
+  self->sweep_time = when;
+  g_source_set_ready_time (self->sweep, when);
 }
+
+/* Shuts the connections down whose idle time is up: libsoup then sees the end of the stream
+ * and closes them. */
+static gboolean
+sweep_cb (gpointer user_data)
+{
+  SeldonServer *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 next = -1;
+  GHashTableIter iter;
+  ConnState *conn;
+
+  self->sweep_time = -1;
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conn))
+    {
+      if (conn->deadline == 0)
+        continue;
+      if (conn->deadline <= now)
+        {
+          conn->deadline = 0;
+          g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
+        }
+      else if (next < 0 || conn->deadline < next)
+        next = conn->deadline;
+    }
+  g_source_set_ready_time (self->sweep, next);
+  self->sweep_time = next;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+sweep_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs sweep_funcs = {
+  NULL, NULL, sweep_dispatch, NULL, NULL, NULL,
+};
 
 static void
 conn_state_arm (ConnState *conn,
                 guint      seconds)
 {
-  conn_state_disarm (conn);
-  conn->timer = g_timeout_source_new (seconds * 1000);
-  g_source_set_static_name (conn->timer, "[seldon] idle connection");
-  g_source_set_callback (conn->timer, conn_idle_cb, conn, NULL);
-  g_source_attach (conn->timer, g_main_context_get_thread_default ());
+  SeldonServer *self = conn->server;
+
+  conn->deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+  if (self->sweep == NULL)
+    {
+      self->sweep = g_source_new (&sweep_funcs, sizeof (GSource));
+      g_source_set_static_name (self->sweep, "[seldon] idle connections");
+      g_source_set_callback (self->sweep, sweep_cb, self, NULL);
+      g_source_attach (self->sweep, g_main_context_get_thread_default ());
+    }
+  if (self->sweep_time < 0 || conn->deadline < self->sweep_time)
+    server_schedule_sweep (self, conn->deadline);
 }
 
 static guint
@@ -790,6 +880,7 @@ typedef struct
 {
   int count;
   gsize longest;
+  gboolean has_range;
 } HeaderStats;
 
 static void
@@ -801,6 +892,8 @@ header_stats_cb (const char *name,
 
   stats->count++;
   stats->longest = MAX (stats->longest, strlen (name) + 2 + strlen (value));
+  if (g_ascii_strcasecmp (name, "Range") == 0)
+    stats->has_range = TRUE;
 }
 
 /* Runs once the request headers are read, before the body. */
@@ -820,7 +913,7 @@ handle_headers (SoupServer        *soup,
   const char *raw_path = g_uri_get_path (uri);
   const char *raw_query = g_uri_get_query (uri);
   g_autofree char *decoded = NULL;
-  HeaderStats stats = { 0, 0 };
+  HeaderStats stats = { 0, 0, FALSE };
   gsize line_length;
   goffset content_length;
 
@@ -829,8 +922,9 @@ handle_headers (SoupServer        *soup,
       ConnState *conn = conn_state_get (self, socket);
 
       conn_state_disarm (conn);
+      if (!conn->used)
+        g_socket_set_timeout (socket, IO_TIMEOUT_SECONDS);
       conn->used = TRUE;
-      g_socket_set_timeout (socket, IO_TIMEOUT_SECONDS);
     }
 
   add_cors_headers (msg);
@@ -868,9 +962,12 @@ handle_headers (SoupServer        *soup,
     }
 
   /* Byte ranges make sense for the OpenAPI file only; libsoup would apply them to any GET. */
-  decoded = seldon_rest_decode_path (raw_path);
-  if (g_strcmp0 (decoded, "/seldon.json") != 0)
-    soup_message_headers_remove (request, "Range");
+  if (stats.has_range)
+    {
+      decoded = seldon_rest_decode_path (raw_path);
+      if (g_strcmp0 (decoded, "/seldon.json") != 0)
+        soup_message_headers_remove (request, "Range");
+    }
 
   if (self->max_body_bytes > 0)
     {
@@ -950,18 +1047,26 @@ access_log_cb (SoupServerMessage *msg,
   fflush (stdout);
 }
 
-/* The answer is out (or the message failed): the connection waits for the next request. */
+/* The server's "request-finished" and "request-aborted", emitted right after the message's
+ * "finished": the answer is out (or the message failed), the connection waits for the next
+ * request. */
 static void
-message_finished_cb (SoupServerMessage *msg,
-                     gpointer           user_data)
+request_done_cb (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
 {
   SeldonServer *self = user_data;
+  SeldonRestPending *pending = g_object_get_qdata (G_OBJECT (msg), pending_quark);
   GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (pending != NULL)
+    pending_finished_cb (msg, pending);
 
   if (socket != NULL && self->soup != NULL && !self->stopped)
     {
       ConnState *conn = conn_state_get (self, socket);
 
+      conn_state_set_cork (conn, FALSE);
       conn_state_arm (conn, idle_seconds (self, conn));
     }
 }
@@ -982,7 +1087,6 @@ request_started_cb (SoupServer        *soup,
       conn_state_arm (conn, idle_seconds (self, conn));
     }
 
-  g_signal_connect_object (msg, "finished", G_CALLBACK (message_finished_cb), self, 0);
   if (self->access_log)
     g_signal_connect_object (msg, "wrote-body", G_CALLBACK (access_log_cb), self, 0);
 }
@@ -1027,8 +1131,9 @@ handle_metrics_headers (SoupServer        *soup,
       ConnState *conn = conn_state_get (self, socket);
 
       conn_state_disarm (conn);
+      if (!conn->used)
+        g_socket_set_timeout (socket, IO_TIMEOUT_SECONDS);
       conn->used = TRUE;
-      g_socket_set_timeout (socket, IO_TIMEOUT_SECONDS);
     }
   add_cors_headers (msg);
   if (self->draining)
@@ -1252,6 +1357,8 @@ seldon_server_constructed (GObject *object)
   soup_server_add_early_handler (self->soup, NULL, handle_headers, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_done_cb), self);
+  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (request_done_cb), self);
 
   self->metrics = seldon_metrics_new (self->config, SELDON_METRICS_FLAGS_BUILTIN);
   self->metrics_soup = soup_server_new ("server-header", "seldon-microservice",
@@ -1260,6 +1367,8 @@ seldon_server_constructed (GObject *object)
   soup_server_add_early_handler (self->metrics_soup, NULL, handle_metrics_headers, self, NULL);
   soup_server_add_handler (self->metrics_soup, NULL, handle_metrics, self, NULL);
   g_signal_connect (self->metrics_soup, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (self->metrics_soup, "request-finished", G_CALLBACK (request_done_cb), self);
+  g_signal_connect (self->metrics_soup, "request-aborted", G_CALLBACK (request_done_cb), self);
 
   self->ready_id = g_signal_connect_swapped (self->worker, "notify::ready",
                                              G_CALLBACK (worker_ready_cb), self);
@@ -1309,6 +1418,11 @@ seldon_server_dispose (GObject *object)
     }
   if (self->connections != NULL)
     conn_states_clear (self);
+  if (self->sweep != NULL)
+    {
+      g_source_destroy (self->sweep);
+      g_clear_pointer (&self->sweep, g_source_unref);
+    }
   g_clear_object (&self->worker);
 
   G_OBJECT_CLASS (seldon_server_parent_class)->dispose (object);
@@ -1446,6 +1560,8 @@ seldon_server_class_init (SeldonServerClass *klass)
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  pending_quark = g_quark_from_static_string ("seldon-rest-pending");
 }
 
 static void
@@ -1453,6 +1569,7 @@ seldon_server_init (SeldonServer *self)
 {
   self->pendings = g_hash_table_new (NULL, NULL);
   self->connections = g_hash_table_new (NULL, NULL);
+  self->sweep_time = -1;
   g_queue_init (&self->held);
 }
 

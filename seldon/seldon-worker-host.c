@@ -40,7 +40,9 @@
  * component with %SELDON_COMPONENT_FLAGS_NOT_THREAD_SAFE, which is then always called from
  * the thread that ran its `load()`), or, for a component with
  * %SELDON_COMPONENT_FLAGS_MAIN_CONTEXT, one at a time on the thread-default main context that
- * was current when the host was created.
+ * was current when the host was created. Calls of a component with
+ * %SELDON_COMPONENT_FLAGS_GLOBAL_LOCK run one after another as long as each is short, and
+ * side by side once one of them has run for a few milliseconds.
  *
  * Since: 1.0
  */
@@ -74,6 +76,19 @@ struct _SeldonWorkerHost
   GHashTable          *calls;         /* calls_lock: id => HostCall, to find cancelled calls */
   int                  n_active;      /* atomic: calls received whose reply is not sent */
   int                  eof;           /* atomic: the front closed the channel */
+
+  /* Serial readers (GLOBAL_LOCK components), see serial_reader_thread(). */
+  GMutex               turn_lock;
+  GCond                follower_cond;  /* threads without a role wait here */
+  GCond                standby_cond;   /* the standby waits here */
+  gboolean             has_reader;     /* turn_lock: a thread reads the channel */
+  gboolean             has_standby;    /* turn_lock: a thread watches for long calls */
+  gboolean             standby_asleep; /* turn_lock: the standby waits without a timeout */
+  guint                n_followers;    /* turn_lock */
+  guint                running;        /* turn_lock: calls running */
+  gint64               last_start;     /* turn_lock: when the latest call started */
+  gint64               last_active;    /* turn_lock: when a call last started or ended */
+  gboolean             stop;           /* turn_lock: the channel ended */
 
   /* The load job. */
   GMutex               load_lock;
@@ -115,6 +130,9 @@ seldon_worker_host_finalize (GObject *object)
   g_clear_error (&self->load_error);
   g_mutex_clear (&self->send_lock);
   g_mutex_clear (&self->calls_lock);
+  g_mutex_clear (&self->turn_lock);
+  g_cond_clear (&self->follower_cond);
+  g_cond_clear (&self->standby_cond);
   g_mutex_clear (&self->load_lock);
   g_cond_clear (&self->load_cond);
 
@@ -137,6 +155,9 @@ seldon_worker_host_init (SeldonWorkerHost *self)
   self->n_threads = 1;
   g_mutex_init (&self->send_lock);
   g_mutex_init (&self->calls_lock);
+  g_mutex_init (&self->turn_lock);
+  g_cond_init (&self->follower_cond);
+  g_cond_init (&self->standby_cond);
   g_mutex_init (&self->load_lock);
   g_cond_init (&self->load_cond);
   self->calls = g_hash_table_new (NULL, NULL);
@@ -580,16 +601,162 @@ reader_thread (gpointer data)
     }
 }
 
+/*
+ * Components with SELDON_COMPONENT_FLAGS_GLOBAL_LOCK (Python): the same `threads` + 1
+ * threads, but a short call runs alone. Side by side, calls would hand the interpreter lock
+ * back and forth at every release (each a thread switch, many per call); one after another,
+ * the thread that finished a call reads the next frame itself and runs it, with no switch at
+ * all. Roles, under turn_lock:
+ *
+ * - the reader: the one thread reading the channel. It becomes a runner when it reads a call;
+ *   the channel is then read again by the first thread to find no call running, usually that
+ *   same thread once its call returned.
+ * - the standby: one thread watching for a call that runs longer than SERIAL_SLICE_US (one
+ *   waiting for I/O, which releases the lock). Then it becomes the reader, so that the next
+ *   calls (and CANCEL frames) are read and run beside the long call, and a follower becomes
+ *   the standby. It wakes every SERIAL_SLICE_US while calls keep coming, and sleeps without a
+ *   timeout once the worker was idle for SERIAL_IDLE_US (the next call wakes it).
+ * - followers: the other threads, asleep until a role is free.
+ */
+#define SERIAL_SLICE_US  2000
+#define SERIAL_IDLE_US   (100 * 1000)
+
+static gboolean
+serial_may_read_locked (SeldonWorkerHost *self,
+                        gint64            now)
+{
+  return !self->has_reader && (self->running == 0 || now >= self->last_start + SERIAL_SLICE_US);
+}
+
 static void
-run_readers (SeldonWorkerHost *self)
+serial_stop_locked (SeldonWorkerHost *self)
+{
+  self->stop = TRUE;
+  g_cond_broadcast (&self->follower_cond);
+  g_cond_broadcast (&self->standby_cond);
+}
+
+/* turn_lock held: reads one frame and runs it. */
+static void
+serial_read (SeldonWorkerHost    *self,
+             SeldonChannelReader *reader)
+{
+  g_auto(SeldonFrame) frame = { 0, };
+  g_autoptr(GError) error = NULL;
+  SeldonChannelStatus status;
+  HostCall *hc;
+
+  self->has_reader = TRUE;
+  /* The standby became the reader (a long call): a follower takes its place. */
+  if (!self->has_standby && self->n_followers > 0)
+    g_cond_signal (&self->follower_cond);
+  g_mutex_unlock (&self->turn_lock);
+
+  status = seldon_channel_receive (reader, self->fd, TRUE, &frame, &error);
+
+  g_mutex_lock (&self->turn_lock);
+  self->has_reader = FALSE;
+  switch (status)
+    {
+    case SELDON_CHANNEL_FRAME:
+      if (frame.type == SELDON_FRAME_CALL)
+        {
+          self->running++;
+          self->last_start = self->last_active = g_get_monotonic_time ();
+          if (self->standby_asleep)
+            {
+              self->standby_asleep = FALSE;
+              g_cond_signal (&self->standby_cond);
+            }
+          g_mutex_unlock (&self->turn_lock);
+
+          hc = host_call_new (self, &frame);
+          seldon_frame_clear (&frame);
+          if (hc != NULL)
+            host_call_run (self, hc);
+
+          g_mutex_lock (&self->turn_lock);
+          self->running--;
+          self->last_active = g_get_monotonic_time ();
+        }
+      else if (frame.type == SELDON_FRAME_CANCEL)
+        {
+          g_mutex_unlock (&self->turn_lock);
+          host_handle_cancel (self, frame.id);
+          g_mutex_lock (&self->turn_lock);
+        }
+      else
+        g_warning ("Worker %u: unexpected frame of type %d from the front", self->slot, frame.type);
+      break;
+    case SELDON_CHANNEL_ERROR:
+      g_warning ("Worker %u: %s", self->slot, error->message);
+      serial_stop_locked (self);
+      break;
+    case SELDON_CHANNEL_AGAIN:
+    case SELDON_CHANNEL_EOF:
+    default:
+      serial_stop_locked (self);
+      break;
+    }
+}
+
+static gpointer
+serial_reader_thread (gpointer data)
+{
+  SeldonWorkerHost *self = data;
+  g_autoptr(SeldonChannelReader) reader = seldon_channel_reader_new ();
+
+  g_mutex_lock (&self->turn_lock);
+  while (!self->stop)
+    {
+      gint64 now = g_get_monotonic_time ();
+      gint64 deadline;
+
+      if (serial_may_read_locked (self, now))
+        serial_read (self, reader);
+      else if (!self->has_standby)
+        {
+          self->has_standby = TRUE;
+          if (!self->has_reader && self->running > 0)
+            deadline = self->last_start + SERIAL_SLICE_US;   /* the running call's slice */
+          else if (now - self->last_active < SERIAL_IDLE_US)
+            deadline = now + SERIAL_SLICE_US;                /* busy: look again soon */
+          else
+            deadline = -1;                                   /* idle */
+          if (deadline < 0)
+            {
+              self->standby_asleep = TRUE;
+              while (self->standby_asleep && !self->stop)
+                g_cond_wait (&self->standby_cond, &self->turn_lock);
+              self->standby_asleep = FALSE;
+            }
+          else
+            g_cond_wait_until (&self->standby_cond, &self->turn_lock, deadline);
+          self->has_standby = FALSE;
+        }
+      else
+        {
+          self->n_followers++;
+          g_cond_wait (&self->follower_cond, &self->turn_lock);
+          self->n_followers--;
+        }
+    }
+  g_mutex_unlock (&self->turn_lock);
+  return NULL;
+}
+
+static void
+run_readers (SeldonWorkerHost *self,
+             gboolean          serial)
 {
   g_autoptr(GPtrArray) threads = g_ptr_array_new ();
+  GThreadFunc func = serial ? serial_reader_thread : reader_thread;
 
   for (guint i = 0; i < self->n_threads + 1; i++)
     {
       g_autoptr(GError) error = NULL;
       g_autofree char *name = g_strdup_printf ("seldon-call-%u", i);
-      GThread *thread = g_thread_try_new (name, reader_thread, self, &error);
+      GThread *thread = g_thread_try_new (name, func, self, &error);
 
       if (thread == NULL)
         {
@@ -597,7 +764,7 @@ run_readers (SeldonWorkerHost *self)
           g_warning ("Worker %u: cannot start a thread: %s", self->slot, error->message);
           if (threads->len > 0)
             break;
-          reader_thread (self);
+          func (self);
           return;
         }
       g_ptr_array_add (threads, thread);
@@ -716,7 +883,7 @@ seldon_worker_host_run (SeldonWorkerHost  *self,
 
   if (readers)
     {
-      run_readers (self);
+      run_readers (self, (flags & SELDON_COMPONENT_FLAGS_GLOBAL_LOCK) != 0);
       g_clear_pointer (&self->loop, g_main_loop_unref);
       g_clear_pointer (&self->engine, seldon_engine_free);
       g_clear_object (&self->component);

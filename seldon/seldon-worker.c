@@ -27,7 +27,10 @@
  *   [method@Seldon.Worker.start_async] computes the metadata and calls the component's
  *   `load()` on a pool thread, and every call runs on a pool thread too. The pool has
  *   [property@Seldon.Config:threads] threads (one with
- *   [property@Seldon.Config:single-threaded]). A component whose flags include
+ *   [property@Seldon.Config:single-threaded]). Calls that are short on average run one after
+ *   another on the thread that is awake, which costs no thread wake-up per call; slow calls
+ *   (and any call that waited for another for a millisecond, or a few with
+ *   %SELDON_COMPONENT_FLAGS_GLOBAL_LOCK) run side by side. A component whose flags include
  *   %SELDON_COMPONENT_FLAGS_NOT_THREAD_SAFE always gets a single thread, so it is only ever
  *   called from the thread that loaded it; one with %SELDON_COMPONENT_FLAGS_MAIN_CONTEXT gets
  *   no thread at all: `load()` and every call run one at a time in idle callbacks of the
@@ -73,7 +76,21 @@ struct _SeldonWorker
   SeldonEngine    *engine;        /* in-process */
   SeldonJsonWriteFlags write_flags;
 
-  GThreadPool     *pool;          /* in-process, except MAIN_CONTEXT components */
+  /* In-process threads, except for MAIN_CONTEXT components (see "In-process threads"). */
+  GPtrArray       *run_threads;   /* GThread*; NULL when there are none */
+  GSource         *run_source;    /* in @context: hands finished jobs back, rescues waiting calls */
+  GMutex           run_lock;
+  GCond            run_cond;      /* idle threads wait here for a wake-up */
+  GQueue           run_queue;     /* run_lock: WorkerJob* waiting for a thread */
+  GQueue           run_done;      /* run_lock: WorkerJob* finished, for @context */
+  guint            run_active;    /* run_lock: threads awake (running a job, or about to take one) */
+  guint            run_idle;      /* run_lock: threads waiting on run_cond */
+  guint            run_wakeups;   /* run_lock: wake-ups given to idle threads, not yet taken */
+  gboolean         run_stop;      /* run_lock: the threads exit */
+  gint64           run_avg_us;    /* run_lock: average duration of recent calls */
+  gint64           run_short_us;  /* calls that take less on average run one after another */
+  gint64           run_rescue_us; /* a call waiting this long behind another gets a thread */
+  gboolean         run_kick;      /* run_lock: wake a thread before the context polls again */
   /* Thread-default when the worker was created: MAIN_CONTEXT calls run here, and the worker
    * processes are supervised here. */
   GMainContext    *context;
@@ -146,12 +163,18 @@ typedef struct
   GTask           *task;          /* until completed (main context) */
   GMainContext    *context;       /* the caller's context */
   SeldonCall      *call;          /* JOB_CALL; in process mode freed once sent */
-  GCancellable    *cancellable;   /* internal; cancelled by the caller's or at the deadline */
-  GCancellable    *caller_cancellable;
+  /* What the component sees: in process mode and for an in-process call without a deadline,
+   * the caller's own (no internal one to create and keep in sync); otherwise an internal one,
+   * cancelled by the caller's or at the deadline. May be NULL in process mode. */
+  GCancellable    *cancellable;
+  GCancellable    *caller_cancellable;  /* with an internal @cancellable */
   gulong           caller_cancel_id;
-  gulong           cancel_id;     /* process mode: on @cancellable */
+  gulong           cancel_id;     /* process mode: on @cancellable, the caller's */
+  gboolean         cancel_sent;   /* process mode: the CANCEL frame went out */
   GSource         *deadline_source;
   gboolean         completed;     /* main context only */
+
+  gint64           queued_at;     /* in-process: when it was queued for a thread */
 
   /* Process mode (main context). */
   gboolean         queued;        /* in worker->queue */
@@ -210,7 +233,6 @@ worker_job_new (SeldonWorker *self,
   job->worker = g_object_ref (self);
   job->task = g_object_ref (task);
   job->context = g_main_context_ref_thread_default ();
-  job->cancellable = g_cancellable_new ();
   return job;
 }
 
@@ -253,6 +275,8 @@ worker_job_complete_call (WorkerJob   *job,
   g_task_return_pointer (task, reply, (GDestroyNotify) seldon_reply_free);
 }
 
+static gboolean process_job_cancelled_idle (gpointer user_data);
+
 static gboolean
 deadline_cb (gpointer user_data)
 {
@@ -265,7 +289,10 @@ deadline_cb (gpointer user_data)
        * caller gets its answer now; the late result is dropped. */
       worker_job_complete_call (job, make_error_reply (job->worker, SELDON_ERROR_TIMEOUT,
                                                        "Timeout: the call did not finish before its deadline"));
-      g_cancellable_cancel (job->cancellable);
+      if (is_process_mode (job->worker))
+        process_job_cancelled_idle (job);    /* the worker process cancels it */
+      else
+        g_cancellable_cancel (job->cancellable);
     }
   return G_SOURCE_REMOVE;
 }
@@ -412,12 +439,9 @@ run_call (SeldonWorker *self,
 }
 
 static void
-worker_thread (gpointer data,
-               gpointer user_data)
+run_job (SeldonWorker *self,
+         WorkerJob    *job)
 {
-  WorkerJob *job = data;
-  SeldonWorker *self = job->worker;
-
   if (job->kind == JOB_LOAD)
     run_load (self, job);
   else
@@ -425,7 +449,6 @@ worker_thread (gpointer data,
       g_atomic_int_add (&self->n_queued, -1);
       run_call (self, job);
     }
-  job_hand_back (job);
 }
 
 static gboolean
@@ -433,11 +456,298 @@ main_context_job_cb (gpointer data)
 {
   WorkerJob *job = data;
 
-  worker_thread (job, job->worker);
+  run_job (job->worker, job);
+  job_hand_back (job);
   return G_SOURCE_REMOVE;
 }
 
-/* Main context: queues @job (whose reference is transferred) on the pool, or, for a
+/* ---------------------------------------------------------------------------------------- */
+/* In-process threads                                                                       */
+/* ---------------------------------------------------------------------------------------- */
+
+/*
+ * The worker's own threads (n_threads of them, created with the worker and serving only it,
+ * so a not-thread-safe component is always called from the thread that loaded it).
+ *
+ * Waking a sleeping thread for a call, and the main context for its answer, costs far more
+ * than a small call itself, so:
+ *
+ * - Jobs wait in run_queue, and a thread that finishes a job takes the next one without
+ *   sleeping. A sleeping thread is woken for a new job when no thread is awake, or when calls
+ *   are slow (their average duration is run_short_us or more): then every waiting job gets a
+ *   thread and slow calls run side by side as soon as they arrive.
+ * - The wake-up for short calls waits for the end of the main-loop iteration (run_source's
+ *   prepare): a busy front reads several requests per iteration, and they then cost one
+ *   wake-up, after which one thread runs them one after another.
+ * - A job that waited run_rescue_us behind another (a call much slower than usual) gets a
+ *   thread of its own: run_source checks for such jobs at every iteration of the worker's
+ *   main context, and its poll timeout makes sure that the check happens in time.
+ * - Finished jobs go back in batches: onto run_done, with one wake-up of the main context for
+ *   however many jobs finished meanwhile (run_source hands them all back at once).
+ *
+ * Components with %SELDON_COMPONENT_FLAGS_GLOBAL_LOCK get a run_short_us of several
+ * milliseconds: their short calls run one after another, instead of handing the lock from
+ * thread to thread at every release.
+ */
+
+#define RUN_SHORT_US            50
+#define RUN_RESCUE_US           1000
+#define RUN_GLOBAL_LOCK_US      2000
+
+typedef struct
+{
+  GSource       source;
+  SeldonWorker *worker;   /* not owned: the worker destroys the source before it goes */
+} RunSource;
+
+/* run_lock: gives an idle thread a wake-up. */
+static void
+run_wake_one_locked (SeldonWorker *self)
+{
+  self->run_wakeups++;
+  g_cond_signal (&self->run_cond);
+}
+
+/* run_lock: whether an idle thread could take a waiting job that no thread is coming for. */
+static gboolean
+run_can_wake_locked (SeldonWorker *self)
+{
+  return self->run_idle > self->run_wakeups && self->run_queue.length > self->run_wakeups;
+}
+
+/* run_lock: wakes threads for the jobs that waited too long; returns the poll timeout (ms)
+ * until the next such job is due, or -1. */
+static int
+run_rescue_locked (SeldonWorker *self,
+                   gint64        now)
+{
+  while (run_can_wake_locked (self))
+    {
+      /* The oldest job no woken thread is coming for. */
+      WorkerJob *job = g_queue_peek_nth (&self->run_queue, self->run_wakeups);
+      gint64 due = job->queued_at + self->run_rescue_us;
+
+      if (due > now)
+        return (int) MIN ((due - now + 999) / 1000, (gint64) G_MAXINT);
+      run_wake_one_locked (self);
+    }
+  return -1;
+}
+
+static gboolean
+run_source_prepare (GSource *source,
+                    int     *timeout)
+{
+  SeldonWorker *self = ((RunSource *) source)->worker;
+  gboolean ready;
+
+  g_mutex_lock (&self->run_lock);
+  if (self->run_kick)
+    {
+      self->run_kick = FALSE;
+      if (self->run_active == 0 && run_can_wake_locked (self))
+        run_wake_one_locked (self);
+    }
+  ready = !g_queue_is_empty (&self->run_done);
+  *timeout = run_rescue_locked (self, g_get_monotonic_time ());
+  g_mutex_unlock (&self->run_lock);
+  if (ready)
+    *timeout = 0;
+  return ready;
+}
+
+static gboolean
+run_source_check (GSource *source)
+{
+  SeldonWorker *self = ((RunSource *) source)->worker;
+  gboolean ready;
+
+  g_mutex_lock (&self->run_lock);
+  ready = !g_queue_is_empty (&self->run_done);
+  g_mutex_unlock (&self->run_lock);
+  return ready;
+}
+
+/* Main context: hands every finished job back. */
+static gboolean
+run_source_dispatch (GSource     *source,
+                     GSourceFunc  callback,
+                     gpointer     user_data)
+{
+  g_autoptr(SeldonWorker) self = g_object_ref (((RunSource *) source)->worker);
+  GQueue done;
+  WorkerJob *job;
+
+  g_mutex_lock (&self->run_lock);
+  done = self->run_done;
+  g_queue_init (&self->run_done);
+  g_mutex_unlock (&self->run_lock);
+
+  while ((job = g_queue_pop_head (&done)) != NULL)
+    {
+      job_done_cb (job);
+      worker_job_unref (job);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs run_source_funcs = {
+  run_source_prepare,
+  run_source_check,
+  run_source_dispatch,
+  NULL, NULL, NULL,
+};
+
+static gpointer
+run_thread (gpointer data)
+{
+  SeldonWorker *self = data;
+
+  g_mutex_lock (&self->run_lock);
+  for (;;)
+    {
+      WorkerJob *job = g_queue_pop_head (&self->run_queue);
+      gint64 start;
+      gboolean wake;
+
+      if (job == NULL)
+        {
+          if (self->run_stop)
+            break;
+          self->run_active--;
+          self->run_idle++;
+          while (self->run_wakeups == 0 && !self->run_stop)
+            g_cond_wait (&self->run_cond, &self->run_lock);
+          self->run_idle--;
+          if (self->run_wakeups > 0)
+            self->run_wakeups--;
+          self->run_active++;
+          continue;
+        }
+      g_mutex_unlock (&self->run_lock);
+
+      start = g_get_monotonic_time ();
+      run_job (self, job);
+
+      g_mutex_lock (&self->run_lock);
+      if (job->kind == JOB_CALL)
+        self->run_avg_us += (g_get_monotonic_time () - start - self->run_avg_us) / 8;
+      if (job->context != self->context)
+        {
+          g_mutex_unlock (&self->run_lock);
+          job_hand_back (job);
+          g_mutex_lock (&self->run_lock);
+          continue;
+        }
+      /* One wake-up for the batch: the main context takes every finished job at once. */
+      wake = g_queue_is_empty (&self->run_done);
+      g_queue_push_tail (&self->run_done, job);
+      if (wake)
+        {
+          /* The worker outlives its threads (finalize joins them), so its context too. */
+          g_mutex_unlock (&self->run_lock);
+          g_main_context_wakeup (self->context);
+          g_mutex_lock (&self->run_lock);
+        }
+    }
+  self->run_active--;
+  g_mutex_unlock (&self->run_lock);
+  return NULL;
+}
+
+/* Main context: queues @job (whose reference is transferred) for the threads. */
+static void
+run_push (SeldonWorker *self,
+          WorkerJob    *job)
+{
+  g_mutex_lock (&self->run_lock);
+  job->queued_at = g_get_monotonic_time ();
+  g_queue_push_tail (&self->run_queue, job);
+  /* A slow call gets a thread now. A short one waits for the thread that is awake (run_source
+   * rescues it if that thread is stuck in a long call), or for the end of this main-loop
+   * iteration, when one thread is woken for every short call queued meanwhile. */
+  if (job->kind == JOB_LOAD || self->run_avg_us >= self->run_short_us)
+    {
+      if (run_can_wake_locked (self))
+        run_wake_one_locked (self);
+    }
+  else if (self->run_active == 0)
+    {
+      /* Only this thread's own iteration is sure to come back to run_source soon. */
+      if (g_main_context_is_owner (self->context))
+        self->run_kick = TRUE;
+      else if (run_can_wake_locked (self))
+        run_wake_one_locked (self);
+    }
+  g_mutex_unlock (&self->run_lock);
+}
+
+/* Creates the threads; FALSE when not even one could be started. */
+static gboolean
+run_start_threads (SeldonWorker  *self,
+                   GError       **error)
+{
+  RunSource *source;
+
+  self->run_threads = g_ptr_array_new ();
+  for (guint i = 0; i < self->n_threads; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *name = g_strdup_printf ("seldon-call-%u", i);
+      GThread *thread;
+
+      g_mutex_lock (&self->run_lock);
+      self->run_active++;
+      g_mutex_unlock (&self->run_lock);
+      thread = g_thread_try_new (name, run_thread, self, &local_error);
+      if (thread == NULL)
+        {
+          g_mutex_lock (&self->run_lock);
+          self->run_active--;
+          g_mutex_unlock (&self->run_lock);
+          if (self->run_threads->len == 0)
+            {
+              g_clear_pointer (&self->run_threads, g_ptr_array_unref);
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          /* Fewer threads than asked for still serve. */
+          g_warning ("Could not create a worker thread: %s", local_error->message);
+          break;
+        }
+      g_ptr_array_add (self->run_threads, thread);
+    }
+
+  source = (RunSource *) g_source_new (&run_source_funcs, sizeof (RunSource));
+  source->worker = self;
+  g_source_set_static_name ((GSource *) source, "[seldon] worker threads");
+  g_source_attach ((GSource *) source, self->context);
+  self->run_source = (GSource *) source;
+  return TRUE;
+}
+
+/* Finalize: every job is done (each holds a reference on the worker). */
+static void
+run_stop_threads (SeldonWorker *self)
+{
+  if (self->run_threads != NULL)
+    {
+      g_mutex_lock (&self->run_lock);
+      self->run_stop = TRUE;
+      g_cond_broadcast (&self->run_cond);
+      g_mutex_unlock (&self->run_lock);
+      for (guint i = 0; i < self->run_threads->len; i++)
+        g_thread_join (g_ptr_array_index (self->run_threads, i));
+      g_clear_pointer (&self->run_threads, g_ptr_array_unref);
+    }
+  if (self->run_source != NULL)
+    {
+      g_source_destroy (self->run_source);
+      g_clear_pointer (&self->run_source, g_source_unref);
+    }
+}
+
+/* Main context: queues @job (whose reference is transferred) for the threads, or, for a
  * MAIN_CONTEXT component, in an idle of the context that created the worker. */
 static gboolean
 dispatch_job (SeldonWorker  *self,
@@ -447,7 +757,15 @@ dispatch_job (SeldonWorker  *self,
   GSource *source;
 
   if (!self->main_context)
-    return g_thread_pool_push (self->pool, job, error);
+    {
+      if (self->run_threads == NULL)
+        {
+          g_set_error_literal (error, SELDON_ERROR, SELDON_ERROR_UNAVAILABLE, "The worker has no threads");
+          return FALSE;
+        }
+      run_push (self, job);
+      return TRUE;
+    }
 
   source = g_idle_source_new ();
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
@@ -1256,6 +1574,7 @@ slot_send_call (WorkerSlot *slot,
 
   job->slot = slot;
   job->call_id = slot->last_id;
+  job->cancel_sent = FALSE;
   g_hash_table_insert (slot->inflight, GUINT_TO_POINTER (job->call_id), job);
   self->n_outstanding++;
   if (!slot_write (slot, out))
@@ -1336,8 +1655,11 @@ process_job_cancelled_idle (gpointer user_data)
       worker_job_complete_call (job, make_error_reply (self, SELDON_ERROR_UNAVAILABLE, "The call was cancelled"));
       worker_job_unref (job);   /* the queue's reference */
     }
-  else if (job->slot != NULL)
-    slot_write (job->slot, seldon_frame_out_new_cancel (job->call_id));
+  else if (job->slot != NULL && !job->cancel_sent)
+    {
+      job->cancel_sent = TRUE;
+      slot_write (job->slot, seldon_frame_out_new_cancel (job->call_id));
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -1567,10 +1889,17 @@ seldon_worker_constructed (GObject *object)
       return;
     }
 
+  if (flags & SELDON_COMPONENT_FLAGS_GLOBAL_LOCK)
+    self->run_short_us = self->run_rescue_us = RUN_GLOBAL_LOCK_US;
+  else
+    {
+      self->run_short_us = RUN_SHORT_US;
+      self->run_rescue_us = RUN_RESCUE_US;
+    }
+
   /* Exclusive: the threads are created now and serve only this worker, so a not-thread-safe
    * component (one thread) is always called from the thread that ran its load(). */
-  self->pool = g_thread_pool_new (worker_thread, self, (int) self->n_threads, TRUE, &error);
-  if (self->pool == NULL)
+  if (!run_start_threads (self, &error))
     {
       /* Every call is then answered 503 and start fails. */
       g_critical ("Could not create the worker threads: %s", error->message);
@@ -1584,9 +1913,17 @@ seldon_worker_dispose (GObject *object)
   SeldonWorker *self = SELDON_WORKER (object);
   WorkerJob *job;
 
-  /* Calls still queued are answered 503 by the threads instead of running. */
+  /* Calls still queued are answered 503 by the threads instead of running, and at once: no
+   * main-loop iteration may come to wake a thread for them. */
   g_atomic_int_set (&self->stopping, TRUE);
   g_atomic_int_set (&self->aborting, TRUE);
+  if (self->run_threads != NULL)
+    {
+      g_mutex_lock (&self->run_lock);
+      while (run_can_wake_locked (self))
+        run_wake_one_locked (self);
+      g_mutex_unlock (&self->run_lock);
+    }
 
   while ((job = g_queue_pop_head (&self->waiting)) != NULL)
     {
@@ -1629,9 +1966,10 @@ seldon_worker_finalize (GObject *object)
 {
   SeldonWorker *self = SELDON_WORKER (object);
 
-  /* Every job holds a reference on the worker, so the pool is idle by now. */
-  if (self->pool != NULL)
-    g_thread_pool_free (self->pool, FALSE, TRUE);
+  /* Every job holds a reference on the worker, so the threads are idle by now. */
+  run_stop_threads (self);
+  g_mutex_clear (&self->run_lock);
+  g_cond_clear (&self->run_cond);
   g_clear_pointer (&self->slots, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->engine, seldon_engine_free);
@@ -1827,6 +2165,10 @@ seldon_worker_init (SeldonWorker *self)
 {
   g_queue_init (&self->waiting);
   g_queue_init (&self->queue);
+  g_mutex_init (&self->run_lock);
+  g_cond_init (&self->run_cond);
+  g_queue_init (&self->run_queue);
+  g_queue_init (&self->run_done);
 }
 
 /**
@@ -2002,7 +2344,7 @@ seldon_worker_start_async (SeldonWorker        *self,
                                "The worker was already started");
       return;
     }
-  if (self->pool == NULL && !self->main_context && !is_process_mode (self))
+  if (self->run_threads == NULL && !self->main_context && !is_process_mode (self))
     {
       g_task_return_new_error (task, SELDON_ERROR, SELDON_ERROR_LOAD_FAILED,
                                "The worker has no threads");
@@ -2025,6 +2367,7 @@ seldon_worker_start_async (SeldonWorker        *self,
     }
 
   job = worker_job_new (self, JOB_LOAD, task);
+  job->cancellable = g_cancellable_new ();
   if (cancellable != NULL)
     {
       job->caller_cancellable = g_object_ref (cancellable);
@@ -2185,15 +2528,28 @@ seldon_worker_call_async (SeldonWorker        *self,
 
   job = worker_job_new (self, JOB_CALL, task);
   job->call = call;
-  if (cancellable != NULL)
-    {
-      job->caller_cancellable = g_object_ref (cancellable);
-      job->caller_cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
-                                                     job->cancellable, NULL);
-    }
   if (is_process_mode (self))
-    job->cancel_id = g_cancellable_connect (job->cancellable, G_CALLBACK (process_job_cancelled_cb),
-                                            job, NULL);
+    {
+      /* The component runs in another process: @cancellable only has to trigger a CANCEL. */
+      if (cancellable != NULL)
+        {
+          job->cancellable = g_object_ref (cancellable);
+          job->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (process_job_cancelled_cb),
+                                                  job, NULL);
+        }
+    }
+  else if (cancellable != NULL && call->deadline == 0)
+    job->cancellable = g_object_ref (cancellable);
+  else
+    {
+      job->cancellable = g_cancellable_new ();
+      if (cancellable != NULL)
+        {
+          job->caller_cancellable = g_object_ref (cancellable);
+          job->caller_cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
+                                                         job->cancellable, NULL);
+        }
+    }
 
   if (call->deadline != 0)
     {

@@ -125,15 +125,15 @@ RAW_METHOD_NAMES = frozenset(
 PASSTHROUGH_METHOD_NAMES = frozenset(["predict_rest", "predict_raw"])
 
 
-class _AdapterCore(GObject.Object, Seldon.Component):
-    """Every Seldon.Component method but call_raw() and predict_passthrough()."""
-
-    __gtype_name__ = "SeldonPythonAdapterCore"
+class _AdapterMethods:
+    """The methods of every adapter class (a plain mixin: see _adapter_class())."""
 
     def __init__(self, user):
         super().__init__()
         self.user = user
         self._meta_kw = {}
+        # Called (without arguments) once load() succeeded, before the first call.
+        self.after_load = None
 
     # --------------------------------------------------------------------------------------
     # helpers
@@ -193,8 +193,9 @@ class _AdapterCore(GObject.Object, Seldon.Component):
     # Seldon.Component
 
     def do_get_flags(self):
-        # Like upstream's threaded workers, a Python component is called concurrently.
-        return Seldon.ComponentFlags.NONE
+        # Like upstream's threaded workers, a Python component is called concurrently; the
+        # interpreter lock makes the worker run short calls one after another.
+        return Seldon.ComponentFlags.GLOBAL_LOCK
 
     def do_load(self, cancellable):
         _keep_thread_state()
@@ -208,6 +209,9 @@ class _AdapterCore(GObject.Object, Seldon.Component):
         except Exception as exc:  # noqa: BLE001
             raise error_for("load", exc, falls_through=False) from None
         self._check_late_methods()
+        after_load = getattr(self, "after_load", None)
+        if after_load is not None:
+            after_load()
         return True
 
     def _check_late_methods(self):
@@ -463,31 +467,48 @@ class _AdapterCore(GObject.Object, Seldon.Component):
             raise error_for(what, exc) from None
 
 
-class _AdapterRaw(_AdapterCore):
-    __gtype_name__ = "SeldonPythonAdapterRaw"
-
-    def do_call_raw(self, method, transport, request, cancellable):
-        return self._call_raw(method, transport, request, cancellable)
+def _do_call_raw(self, method, transport, request, cancellable):
+    return self._call_raw(method, transport, request, cancellable)
 
 
-class _AdapterPassthrough(_AdapterCore):
-    __gtype_name__ = "SeldonPythonAdapterPassthrough"
-
-    def do_predict_passthrough(self, body, cancellable):
-        return self._predict_passthrough(body, cancellable)
+def _do_predict_passthrough(self, body, cancellable):
+    return self._predict_passthrough(body, cancellable)
 
 
-class Adapter(_AdapterCore):
-    """A Seldon.Component serving the Python object @user (any object: every method is
-    optional and probed by name at call time, as the Seldon Python wrapper does)."""
+def _adapter_class(name, raw, passthrough, doc):
+    """A GObject class implementing Seldon.Component with the methods of _AdapterMethods, plus
+    call_raw() when @raw and predict_passthrough() when @passthrough.
 
-    __gtype_name__ = "SeldonPythonAdapter"
+    Each class implements the interface itself (rather than one deriving from another): a
+    GObject type that inherits an interface shares its parent's interface vtable, so
+    PyGObject installing do_call_raw() for a subclass would install it for the parent too,
+    and every adapter would then answer call_raw() with a costly "not implemented"."""
+    namespace = {
+        "__doc__": doc,
+        "__gtype_name__": name,
+        "__module__": __name__,
+        "__qualname__": name,
+    }
+    for attribute, value in vars(_AdapterMethods).items():
+        if attribute.startswith("do_"):
+            namespace[attribute] = value
+    if raw:
+        namespace["do_call_raw"] = _do_call_raw
+    if passthrough:
+        namespace["do_predict_passthrough"] = _do_predict_passthrough
+    metaclass = type(GObject.Object)
+    return metaclass(name, (_AdapterMethods, GObject.Object, Seldon.Component), namespace)
 
-    def do_call_raw(self, method, transport, request, cancellable):
-        return self._call_raw(method, transport, request, cancellable)
 
-    def do_predict_passthrough(self, body, cancellable):
-        return self._predict_passthrough(body, cancellable)
+_AdapterCore = _adapter_class("SeldonPythonAdapterCore", False, False,
+                              "Every Seldon.Component method but call_raw() and predict_passthrough().")
+_AdapterRaw = _adapter_class("SeldonPythonAdapterRaw", True, False,
+                             "The adapter of a component with raw or deprecated methods.")
+_AdapterPassthrough = _adapter_class("SeldonPythonAdapterPassthrough", False, True,
+                                     "The adapter of a component with predict_rest or predict_raw.")
+Adapter = _adapter_class("SeldonPythonAdapter", True, True,
+                         """A Seldon.Component serving the Python object @user (any object: every method is
+    optional and probed by name at call time, as the Seldon Python wrapper does).""")
 
 
 def _is_sdk_stub(user, name):

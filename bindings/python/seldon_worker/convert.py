@@ -64,6 +64,13 @@ _SELDON_OF = {
 
 _PK = Seldon.PayloadKind
 
+# Looked up once: every attribute of an overridden namespace (Seldon, GLib) goes through a
+# failed module lookup (a formatted AttributeError) and a Python __getattr__.
+_Message = Seldon.Message
+_Tensor = Seldon.Tensor
+_DataKind = Seldon.DataKind
+_Bytes = GLib.Bytes
+
 
 def class_in_mro(obj, name):
     """True when the class of @obj, or one of its bases, is named @name (component-contract.md
@@ -189,8 +196,8 @@ def invalid_message(value):
     """A result that is no payload: answered with 400 ``Unknown data type returned as
     payload (must be list or np array):<str(value)>``."""
     if value is None:
-        return Seldon.Message.new()
-    return Seldon.Message.new_invalid(str(value))
+        return _Message.new()
+    return _Message.new_invalid(str(value))
 
 
 def tensor_from_array(array):
@@ -209,18 +216,18 @@ def tensor_from_array(array):
     if seldon_dtype is not None:
         if not dtype.isnative:
             array = array.astype(dtype.newbyteorder("="))
-        return Seldon.Tensor.new(seldon_dtype, shape, GLib.Bytes.new(array.tobytes()))
+        return _Tensor.new(seldon_dtype, shape, _Bytes.new(array.tobytes()))
 
     flat = array.reshape(-1).tolist()
     if kind == "U" and "\0".join(flat).count("\0") == max(len(flat) - 1, 0):
         # NUL-terminated UTF-8 strings, one after another (seldon_tensor_new())
         data = ("\0".join(flat) + "\0").encode("utf-8") if flat else b""
-        return Seldon.Tensor.new(_DT.STRING, shape, GLib.Bytes.new(data))
+        return _Tensor.new(_DT.STRING, shape, _Bytes.new(data))
 
     # Object arrays (and strings holding NUL characters): the JSON text of the flat list.
     # Other element types (complex, bytes, longdouble, ...) fail here with the error of
     # upstream's JSON encoder, e.g. "Object of type complex is not JSON serializable".
-    return Seldon.Tensor.new(_DT.OBJECT, shape, GLib.Bytes.new(json.dumps(flat).encode()))
+    return _Tensor.new(_DT.OBJECT, shape, _Bytes.new(json.dumps(flat).encode()))
 
 
 def _numeric_answer_allowed(request):
@@ -228,7 +235,7 @@ def _numeric_answer_allowed(request):
     # data asked for ndarray (or had none of the three)
     if request is None:
         return True
-    return request.get_data_kind() not in (Seldon.DataKind.NDARRAY, Seldon.DataKind.EMPTY)
+    return request.get_data_kind() not in (_DataKind.NDARRAY, _DataKind.EMPTY)
 
 
 def _array_message(array):
@@ -236,8 +243,8 @@ def _array_message(array):
     dtype = array.dtype
     seldon_dtype = _SELDON_OF.get((dtype.kind, dtype.itemsize))
     if seldon_dtype is not None and dtype.isnative:
-        return Seldon.Message.new_array(seldon_dtype, array.shape, array.tobytes())
-    return Seldon.Message.new_tensor(tensor_from_array(array))
+        return _Message.new_array(seldon_dtype, array.shape, array.tobytes())
+    return _Message.new_tensor(tensor_from_array(array))
 
 
 def _payload_to_message(value, request=None):
@@ -253,13 +260,13 @@ def _payload_to_message(value, request=None):
             if array.dtype.kind not in "iufc" or not _numeric_answer_allowed(request):
                 raise
             return _array_message(array)
-        return Seldon.Message.new_json_text(_PK.LIST, text, -1)
+        return _Message.new_json_text(_PK.LIST, text, -1)
     if isinstance(value, str):
-        return Seldon.Message.new_string(value)
+        return _Message.new_string(value)
     if isinstance(value, (bytes, bytearray)):
-        return Seldon.Message.new_bytes(GLib.Bytes.new(bytes(value)))
+        return _Message.new_bytes(_Bytes.new(bytes(value)))
     if isinstance(value, dict):
-        return Seldon.Message.new_json_text(_PK.JSON, json.dumps(value), -1)
+        return _Message.new_json_text(_PK.JSON, json.dumps(value), -1)
     return invalid_message(value)
 
 
@@ -292,17 +299,17 @@ def _route_error(value):
 
 def _route_payload(value):
     if value is True or value is False:
-        return Seldon.Message.new_tensor(
-            Seldon.Tensor.new(_DT.BOOL, [], GLib.Bytes.new(b"\x01" if value else b"\x00")))
+        return _Message.new_tensor(
+            _Tensor.new(_DT.BOOL, [], _Bytes.new(b"\x01" if value else b"\x00")))
     if isinstance(value, int):
         if -(1 << 63) <= value < (1 << 63):
-            return Seldon.Message.new_route(int(value))
+            return _Message.new_route(int(value))
         if 0 <= value < (1 << 64):
-            return Seldon.Message.new_tensor(tensor_from_array(np.array(value, dtype=np.uint64)))
+            return _Message.new_tensor(tensor_from_array(np.array(value, dtype=np.uint64)))
         raise _route_error(value)
     if isinstance(value, np.integer):
         # decisions.md D4: a numpy integer is answered like the equal Python int
-        return Seldon.Message.new_tensor(tensor_from_array(np.asarray(value)))
+        return _Message.new_tensor(tensor_from_array(np.asarray(value)))
     raise _route_error(value)
 
 
