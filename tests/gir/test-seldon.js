@@ -291,7 +291,7 @@ function fetch(session, method, uri, body) {
 }
 
 async function serve(component, requests) {
-    const config = new Seldon.Config({http_port: 0, listen_address: '127.0.0.1'});
+    const config = new Seldon.Config({http_port: 0, metrics_port: 0, listen_address: '127.0.0.1'});
     const worker = Seldon.Worker.new(component, config);
     assertEqual(worker.get_n_threads(), 1);
     const server = Seldon.Server.new(config, worker);
