@@ -11,8 +11,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <libsoup/soup.h>
 
+#include "seldon-enums.h"
 #include "seldon-server.h"
 #include "seldon-worker-private.h"
 
@@ -36,6 +41,7 @@ static struct
   int      predict_waiting;
   GThread *load_thread;
   GThread *predict_thread;
+  GCancellable *predict_cancellable;
 } gate;
 
 static void
@@ -47,6 +53,7 @@ gate_reset (void)
   gate.predict_waiting = 0;
   gate.load_thread = NULL;
   gate.predict_thread = NULL;
+  g_clear_object (&gate.predict_cancellable);
   g_mutex_unlock (&gate.lock);
 }
 
@@ -101,6 +108,8 @@ test_echo_predict (SeldonComponent  *component,
 {
   g_mutex_lock (&gate.lock);
   gate.predict_thread = g_thread_self ();
+  if (cancellable != NULL)
+    g_set_object (&gate.predict_cancellable, cancellable);
   gate.predict_waiting++;
   g_cond_broadcast (&gate.cond);
   while (gate.hold_predict)
@@ -229,6 +238,11 @@ typedef struct
   GPtrArray    *heads;          /* per request: no body expected (HEAD) */
   gboolean      wait_close;     /* after the last answer, read until the server closes */
   gboolean      hang_up;        /* send, then close without reading */
+  gboolean      hang_up_in_call; /* send, then close once predict() runs */
+  gboolean      pipeline;       /* send every request at once, then read the answers */
+  gboolean      byte_by_byte;   /* send one byte per write */
+  gboolean      raw;            /* send everything, then read until the server closes */
+  GByteArray   *raw_output;
   GPtrArray    *responses;      /* Response* */
   gint64        close_delay;    /* µs between the last answer and the server's close */
   char         *error;
@@ -245,6 +259,7 @@ client_new (guint16 port)
   client->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   client->heads = g_ptr_array_new ();
   client->responses = g_ptr_array_new_with_free_func ((GDestroyNotify) response_free);
+  client->raw_output = g_byte_array_new ();
   client->context = g_main_context_ref_thread_default ();
   client->close_delay = -1;
   return client;
@@ -256,6 +271,7 @@ client_free (Client *client)
   g_ptr_array_unref (client->requests);
   g_ptr_array_unref (client->heads);
   g_ptr_array_unref (client->responses);
+  g_byte_array_unref (client->raw_output);
   g_main_context_unref (client->context);
   g_free (client->error);
   g_free (client);
@@ -368,7 +384,7 @@ read_response (GInputStream *in,
     }
   g_byte_array_remove_range (buffer, 0, (guint) header_len);
 
-  if (head || response->status == 304 || response->status == 204)
+  if (head || response->status < 200 || response->status == 304 || response->status == 204)
     body_len = 0;
   else if (!have_length)
     {
@@ -407,6 +423,43 @@ client_thread (gpointer data)
     goto out;
   in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
   out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+
+  if (client->raw || client->pipeline || client->byte_by_byte)
+    {
+      for (guint i = 0; i < client->requests->len; i++)
+        {
+          gsize len;
+          const guint8 *bytes = g_bytes_get_data (g_ptr_array_index (client->requests, i), &len);
+
+          for (gsize off = 0; off < len;)
+            {
+              gsize n = client->byte_by_byte ? 1 : len - off;
+
+              if (!g_output_stream_write_all (out, bytes + off, n, NULL, NULL, &error))
+                goto out;
+              off += n;
+              if (client->byte_by_byte)
+                g_usleep (100);
+            }
+        }
+      if (client->raw)
+        {
+          while (read_more (in, client->raw_output, NULL))
+            ;
+          goto out;
+        }
+      for (guint i = 0; i < client->requests->len; i++)
+        {
+          Response *response = read_response (in, buffer, GPOINTER_TO_INT (g_ptr_array_index (client->heads, i)),
+                                               &error);
+
+          if (response == NULL)
+            goto out;
+          g_ptr_array_add (client->responses, response);
+        }
+      goto wait_close;
+    }
 
   for (guint i = 0; i < client->requests->len; i++)
     {
@@ -418,12 +471,28 @@ client_thread (gpointer data)
         goto out;
       if (client->hang_up)
         goto out;
+      if (client->hang_up_in_call)
+        {
+          for (int tries = 0; tries < 2000; tries++)
+            {
+              int waiting;
+
+              g_mutex_lock (&gate.lock);
+              waiting = gate.predict_waiting;
+              g_mutex_unlock (&gate.lock);
+              if (waiting > 0)
+                break;
+              g_usleep (5000);
+            }
+          goto out;
+        }
       response = read_response (in, buffer, GPOINTER_TO_INT (g_ptr_array_index (client->heads, i)), &error);
       if (response == NULL)
         goto out;
       g_ptr_array_add (client->responses, response);
     }
 
+wait_close:
   if (client->wait_close)
     {
       gint64 start = g_get_monotonic_time ();
@@ -517,6 +586,7 @@ typedef struct
   gboolean access_log;
   gboolean hold_load;
   gboolean not_thread_safe;
+  gboolean given_socket;
 } Options;
 
 typedef struct
@@ -528,6 +598,7 @@ typedef struct
   SeldonWorker  *worker;
   SeldonServer  *server;
   guint16        port;
+  guint16        given_port;
   GCancellable  *start_cancellable;
   gboolean       started;
   GError        *start_error;
@@ -566,6 +637,7 @@ fixture_setup (Fixture       *fixture,
                 "listen-address", "127.0.0.1",
                 "http-port", 0,
                 "metrics-port", 0,
+                "grpc-workers", 0,
                 "threads", options->threads > 0 ? options->threads : 4,
                 "keepalive", options->keepalive,
                 "payload-passthrough", options->passthrough,
@@ -580,6 +652,21 @@ fixture_setup (Fixture       *fixture,
     fixture->component->flags = SELDON_COMPONENT_FLAGS_NOT_THREAD_SAFE;
   fixture->worker = seldon_worker_new (SELDON_COMPONENT (fixture->component), fixture->config);
   fixture->server = seldon_server_new (fixture->config, fixture->worker);
+  if (options->given_socket)
+    {
+      g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, NULL);
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+      g_autoptr(GSocketAddress) local = NULL;
+
+      g_assert_true (g_socket_bind (socket, address, TRUE, NULL));
+      g_assert_true (g_socket_listen (socket, NULL));
+      local = g_socket_get_local_address (socket, NULL);
+      fixture->given_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+      g_assert_true (seldon_server_add_socket (fixture->server, SELDON_LISTENER_HTTP, socket, &error));
+      g_assert_no_error (error);
+    }
   g_assert_true (seldon_server_listen (fixture->server, &error));
   g_assert_no_error (error);
   fixture->port = (guint16) seldon_server_get_http_port (fixture->server);
@@ -931,6 +1018,51 @@ test_openapi (Fixture       *fixture,
 
     assert_response (again, 304, NULL, "");
     g_assert_cmpstr (response_header (again, "ETag"), ==, etag);
+  }
+  {
+    g_autofree char *condition = g_strdup_printf ("If-Modified-Since: %s", response_header (response, "Last-Modified"));
+    const char *const headers[] = { condition, NULL };
+    g_autoptr(Response) again = request (fixture, "GET", "/seldon.json", headers, NULL);
+
+    assert_response (again, 304, NULL, "");
+  }
+
+  /* One byte range. */
+  {
+    const char *const headers[] = { "Range: bytes=0-9", NULL };
+    g_autoptr(Response) part = request (fixture, "GET", "/seldon.json", headers, NULL);
+    g_autofree char *expected = g_strdup_printf ("bytes 0-9/%zu", strlen (text));
+    g_autofree char *prefix = g_strndup (text, 10);
+
+    assert_response (part, 206, "application/json", prefix);
+    g_assert_cmpstr (response_header (part, "Content-Range"), ==, expected);
+  }
+  {
+    const char *const headers[] = { "Range: bytes=-5", NULL };
+    g_autoptr(Response) part = request (fixture, "GET", "/seldon.json", headers, NULL);
+
+    assert_response (part, 206, "application/json", text + strlen (text) - 5);
+  }
+  {
+    g_autofree char *range = g_strdup_printf ("Range: bytes=%zu-", strlen (text));
+    const char *const headers[] = { range, NULL };
+    g_autoptr(Response) part = request (fixture, "GET", "/seldon.json", headers, NULL);
+
+    g_assert_cmpint (part->status, ==, 416);
+  }
+  {
+    /* Several ranges: the whole file. */
+    const char *const headers[] = { "Range: bytes=0-1,5-6", NULL };
+    g_autoptr(Response) whole = request (fixture, "GET", "/seldon.json", headers, NULL);
+
+    assert_response (whole, 200, "application/json", text);
+  }
+  {
+    /* Ranges apply to the OpenAPI file only. */
+    const char *const headers[] = { "Range: bytes=0-1", NULL };
+    g_autoptr(Response) ping = request (fixture, "GET", "/health/ping", headers, NULL);
+
+    assert_response (ping, 200, NULL, "pong");
   }
 }
 
@@ -1399,16 +1531,49 @@ test_client_gone (Fixture       *fixture,
   g_autoptr(Client) client = client_new (fixture->port);
   g_autoptr(Response) response = NULL;
 
-  g_test_summary ("A client that leaves while its call runs is dropped safely");
+  g_test_summary ("A client that leaves while its call runs cancels the call and is dropped safely");
 
   gate.hold_predict = TRUE;
   client_add_request (client, "POST", "/predict", json_type, REQ_12, -1, FALSE);
-  client->hang_up = TRUE;
+  client->hang_up_in_call = TRUE;
   client_run (client);
 
-  /* Wait until the call is inside the component, then let it finish. */
+  /* The call is inside the component: the client's leaving cancels it. */
   wait_for_predict (fixture->context);
+  for (int i = 0; i < 500; i++)
+    {
+      gboolean cancelled;
+
+      g_mutex_lock (&gate.lock);
+      cancelled = gate.predict_cancellable != NULL && g_cancellable_is_cancelled (gate.predict_cancellable);
+      g_mutex_unlock (&gate.lock);
+      if (cancelled)
+        break;
+      iterate_for (fixture->context, 10);
+    }
+  g_mutex_lock (&gate.lock);
+  g_assert_nonnull (gate.predict_cancellable);
+  g_assert_true (g_cancellable_is_cancelled (gate.predict_cancellable));
+  g_mutex_unlock (&gate.lock);
   gate_open ();
+
+  response = request (fixture, "POST", "/predict", json_type, REQ_12);
+  assert_response (response, 200, "application/json", ECHO_12_BODY);
+}
+
+static void
+test_client_gone_at_once (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(Client) client = client_new (fixture->port);
+  g_autoptr(Response) response = NULL;
+
+  g_test_summary ("A client that sends a request and leaves at once is dropped safely");
+
+  client_add_request (client, "POST", "/predict", json_type, REQ_12, -1, TRUE);
+  client->hang_up = TRUE;
+  client_run (client);
+  iterate_for (fixture->context, 100);
 
   response = request (fixture, "POST", "/predict", json_type, REQ_12);
   assert_response (response, 200, "application/json", ECHO_12_BODY);
@@ -1558,6 +1723,391 @@ test_access_log (Fixture       *fixture,
 
 /* ------------------------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------------------------ */
+/* The HTTP layer                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+#define PING_KEEP "GET /health/ping HTTP/1.1\r\nHost: x\r\n\r\n"
+
+static void
+assert_raw_status (Client     *client,
+                   int         status,
+                   const char *detail)
+{
+  g_autofree char *text = g_strndup ((const char *) client->raw_output->data, client->raw_output->len);
+  g_autofree char *prefix = g_strdup_printf ("HTTP/1.1 %d ", status);
+
+  if (!g_str_has_prefix (text, prefix))
+    g_error ("expected %s, got: %.200s", prefix, text);
+  g_assert_nonnull (strstr (text, "\r\nConnection: close\r\n"));
+  if (detail != NULL)
+    g_assert_nonnull (strstr (text, detail));
+}
+
+/* Sends @raw on a new connection and reads until the server closes it. */
+static Client *
+raw_exchange (Fixture    *fixture,
+              const char *raw,
+              gssize      len)
+{
+  Client *client = client_new (fixture->port);
+
+  client_add (client, raw, len < 0 ? strlen (raw) : (gsize) len, FALSE);
+  client->raw = TRUE;
+  client_run (client);
+  g_assert_null (client->error);
+  return client;
+}
+
+static void
+test_http_pipelining (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(Client) client = client_new (fixture->port);
+  g_autofree char *length = g_strdup_printf ("%zu", strlen (ECHO_12_BODY));
+
+  g_test_summary ("Pipelined requests are answered in order on one connection");
+
+  client_add_request (client, "GET", "/health/ping", NULL, NULL, -1, TRUE);
+  client_add_request (client, "POST", "/predict", json_type, REQ_12, -1, TRUE);
+  client_add_request (client, "HEAD", "/predict?json=" REQ_12_ESCAPED, NULL, NULL, -1, TRUE);
+  client_add_request (client, "GET", "/nope", NULL, NULL, -1, TRUE);
+  client_add_request (client, "POST", "/predict", json_type, "{\"strData\":\"last\"}", -1, FALSE);
+  client->pipeline = TRUE;
+  client->wait_close = TRUE;
+  client_run (client);
+  g_assert_null (client->error);
+  g_assert_cmpuint (client->responses->len, ==, 5);
+  assert_response (g_ptr_array_index (client->responses, 0), 200, NULL, "pong");
+  assert_response (g_ptr_array_index (client->responses, 1), 200, "application/json", ECHO_12_BODY);
+  assert_response (g_ptr_array_index (client->responses, 2), 200, "application/json", "");
+  g_assert_cmpstr (response_header (g_ptr_array_index (client->responses, 2), "Content-Length"), ==, length);
+  assert_response (g_ptr_array_index (client->responses, 3), 404, "application/json", NOT_FOUND_BODY);
+  assert_response (g_ptr_array_index (client->responses, 4), 200, "application/json",
+                   "{\"meta\":{},\"strData\":\"last\"}\n");
+  g_assert_cmpstr (response_header (g_ptr_array_index (client->responses, 4), "Connection"), ==, "close");
+  g_assert_cmpint (client->close_delay, <, G_USEC_PER_SEC / 2);
+}
+
+static void
+test_http_byte_by_byte (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(Client) client = client_new (fixture->port);
+  g_autofree char *chunked = NULL;
+
+  g_test_summary ("Requests written one byte at a time are parsed like whole ones");
+
+  chunked = g_strdup_printf ("\r\nPOST /predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+                             "transfer-encoding: chunked\r\n\r\n"
+                             "5;a=b\r\n%.5s\r\n%zx\r\n%s\r\n0\r\nX-Trailer: yes\r\n\r\n",
+                             REQ_12, strlen (REQ_12) - 5, REQ_12 + 5);
+  client_add_request (client, "POST", "/predict", json_type, REQ_12, -1, TRUE);
+  client_add (client, chunked, strlen (chunked), FALSE);
+  client_add (client, PING_KEEP, strlen (PING_KEEP), FALSE);
+  client_add_request (client, "HEAD", "/health/ping", NULL, NULL, -1, FALSE);
+  client->byte_by_byte = TRUE;
+  client->wait_close = TRUE;
+  client_run (client);
+  g_assert_cmpstr (client->error, ==, NULL);
+  g_assert_cmpuint (client->responses->len, ==, 4);
+  assert_response (g_ptr_array_index (client->responses, 0), 200, "application/json", ECHO_12_BODY);
+  assert_response (g_ptr_array_index (client->responses, 1), 200, "application/json", ECHO_12_BODY);
+  assert_response (g_ptr_array_index (client->responses, 2), 200, NULL, "pong");
+  assert_response (g_ptr_array_index (client->responses, 3), 200, NULL, "");
+}
+
+static void
+test_http_chunked (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_test_summary ("Chunked bodies: extensions, trailers, bare LF, upper-case hex; bad sizes are 400");
+
+  {
+    g_autoptr(Client) client = client_new (fixture->port);
+    g_autofree char *raw = g_strdup_printf ("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                            "Transfer-Encoding: Chunked\r\n\r\n"
+                                            "1 ; x=\"a;b\"\r\n%.1s\r\n%zX\n%s\n0;last\r\nX-One: 1\r\nX-Two: 2\r\n\r\n",
+                                            REQ_12, strlen (REQ_12) - 1, REQ_12 + 1);
+
+    client_add (client, raw, strlen (raw), FALSE);
+    client_add (client, PING_KEEP, strlen (PING_KEEP), FALSE);
+    client_run (client);
+    g_assert_null (client->error);
+    assert_response (g_ptr_array_index (client->responses, 0), 200, "application/json", ECHO_12_BODY);
+    assert_response (g_ptr_array_index (client->responses, 1), 200, NULL, "pong");
+  }
+
+  {
+    const char *const bad[] = {
+      "zz\r\nabc\r\n0\r\n\r\n",
+      "-1\r\nabc\r\n0\r\n\r\n",
+      "fffffffffffffffffff\r\nabc\r\n0\r\n\r\n",
+      "\r\nabc\r\n0\r\n\r\n",
+      "3\r\nabcXY\r\n0\r\n\r\n",
+      "3x\r\nabc\r\n0\r\n\r\n",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autofree char *raw = g_strdup_printf ("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                                "Transfer-Encoding: chunked\r\n\r\n%s", bad[i]);
+        g_autoptr(Client) client = raw_exchange (fixture, raw, -1);
+
+        assert_raw_status (client, 400, "chunk");
+      }
+  }
+}
+
+static void
+test_http_header_limits (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_test_summary ("Too many header fields, a field too large: 400; a header block over 64 KiB: 431");
+
+  {
+    g_autoptr(GString) raw = g_string_new ("GET /health/ping HTTP/1.1\r\nHost: x\r\n");
+    g_autoptr(Client) client = NULL;
+
+    for (int i = 0; i < 100; i++)
+      g_string_append_printf (raw, "X-Field-%d: %d\r\n", i, i);
+    g_string_append (raw, "\r\n");
+    client = raw_exchange (fixture, raw->str, (gssize) raw->len);
+    assert_raw_status (client, 400, "Too many header fields (101 &gt; 100)");
+  }
+  {
+    /* 100 fields pass */
+    g_autoptr(GString) raw = g_string_new ("GET /health/ping HTTP/1.1\r\nHost: x\r\n");
+    g_autoptr(Client) client = client_new (fixture->port);
+
+    for (int i = 0; i < 98; i++)
+      g_string_append_printf (raw, "X-Field-%d: %d\r\n", i, i);
+    g_string_append (raw, "Connection: close\r\n\r\n");
+    client_add (client, raw->str, raw->len, FALSE);
+    client_run (client);
+    g_assert_null (client->error);
+    assert_response (g_ptr_array_index (client->responses, 0), 200, NULL, "pong");
+  }
+  {
+    g_autofree char *value = g_strnfill (8190 - strlen ("X-Big: "), 'v');
+    g_autofree char *raw = g_strdup_printf ("GET /health/ping HTTP/1.1\r\nHost: x\r\nX-Big: %sv\r\n\r\n", value);
+    g_autoptr(Client) client = raw_exchange (fixture, raw, -1);
+
+    assert_raw_status (client, 400, "Request header field is too large (8191 &gt; 8190)");
+  }
+  {
+    g_autofree char *value = g_strnfill (8000, 'v');
+    g_autoptr(GString) raw = g_string_new ("GET /health/ping HTTP/1.1\r\nHost: x\r\n");
+    g_autoptr(Client) client = NULL;
+
+    for (int i = 0; i < 10; i++)
+      g_string_append_printf (raw, "X-Field-%d: %s\r\n", i, value);
+    g_string_append (raw, "\r\n");
+    client = raw_exchange (fixture, raw->str, (gssize) raw->len);
+    assert_raw_status (client, 431, NULL);
+  }
+  {
+    /* A request line that never ends */
+    g_autofree char *filler = g_strnfill (70000, 'a');
+    g_autofree char *raw = g_strdup_printf ("GET /%s", filler);
+    g_autoptr(Client) client = raw_exchange (fixture, raw, -1);
+
+    assert_raw_status (client, 400, "Request line is too large");
+  }
+}
+
+static void
+test_http_malformed (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  static const struct
+  {
+    const char *raw;
+    gsize       len;
+    int         status;
+  } cases[] = {
+#define CASE(raw, status) { raw, sizeof raw - 1, status }
+    CASE ("GARBAGE\r\n\r\n", 400),
+    CASE ("GET /predict HTTP/9.9\r\nHost: x\r\n\r\n", 505),
+    CASE ("GET /predict HTTP/1.x\r\nHost: x\r\n\r\n", 400),
+    CASE ("GET /predict FTP/1.1\r\nHost: x\r\n\r\n", 400),
+    CASE ("GET  /predict HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    CASE ("GET predict HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    CASE ("G(T /predict HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    CASE ("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400),
+    CASE ("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400),
+    CASE ("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400),
+    CASE ("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc", 400),
+    CASE ("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 400),
+    CASE ("POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+    CASE ("POST /predict HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 400),
+    CASE ("GET /health/ping HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n", 400),
+    CASE ("GET /health/ping HTTP/1.1\r\nHost : x\r\n\r\n", 400),
+    CASE ("GET /health/ping HTTP/1.1\r\nNo-Colon\r\n\r\n", 400),
+    CASE ("GET /health/ping HTTP/1.1\r\nX-Nul: a\0b\r\n\r\n", 400),
+    CASE ("\x00\x01\x02\x03\r\n\r\n", 400),
+#undef CASE
+  };
+
+  g_test_summary ("Malformed HTTP is answered with a plain error page, and the connection closed");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(Client) client = raw_exchange (fixture, cases[i].raw, (gssize) cases[i].len);
+      g_autofree char *text = g_strndup ((const char *) client->raw_output->data, client->raw_output->len);
+
+      assert_raw_status (client, cases[i].status, NULL);
+      g_assert_nonnull (strstr (text, "Content-Type: text/html\r\n"));
+      g_assert_nonnull (strstr (text, "<html>"));
+    }
+
+  /* The server still works. */
+  {
+    g_autoptr(Response) response = request (fixture, "GET", "/health/ping", NULL, NULL);
+
+    assert_response (response, 200, NULL, "pong");
+  }
+}
+
+static void
+test_http_10 (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_test_summary ("HTTP/1.0: closed after the answer unless the client asks for keep-alive");
+
+  {
+    g_autoptr(Client) client = client_new (fixture->port);
+
+    client_add (client, "GET /health/ping HTTP/1.0\r\n\r\n", strlen ("GET /health/ping HTTP/1.0\r\n\r\n"), FALSE);
+    client->wait_close = TRUE;
+    client_run (client);
+    g_assert_null (client->error);
+    assert_response (g_ptr_array_index (client->responses, 0), 200, NULL, "pong");
+    g_assert_cmpstr (response_header (g_ptr_array_index (client->responses, 0), "Connection"), ==, "close");
+    g_assert_cmpint (client->close_delay, <, G_USEC_PER_SEC / 2);
+  }
+  {
+    g_autoptr(Client) client = client_new (fixture->port);
+    const char *first = "POST /predict HTTP/1.0\r\nConnection: Keep-Alive\r\nContent-Type: application/json\r\n"
+                        "Content-Length: 28\r\n\r\n" REQ_12;
+    const char *second = "GET /health/ping HTTP/1.0\r\n\r\n";
+
+    client_add (client, first, strlen (first), FALSE);
+    client_add (client, second, strlen (second), FALSE);
+    client->wait_close = TRUE;
+    client_run (client);
+    g_assert_null (client->error);
+    g_assert_cmpuint (client->responses->len, ==, 2);
+    assert_response (g_ptr_array_index (client->responses, 0), 200, "application/json", ECHO_12_BODY);
+    g_assert_cmpstr (response_header (g_ptr_array_index (client->responses, 0), "Connection"), ==, "keep-alive");
+    assert_response (g_ptr_array_index (client->responses, 1), 200, NULL, "pong");
+    g_assert_cmpstr (response_header (g_ptr_array_index (client->responses, 1), "Connection"), ==, "close");
+  }
+}
+
+static void
+test_http_expect (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(Client) client = client_new (fixture->port);
+  const char *head = "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     "Expect: 100-continue\r\nContent-Length: 28\r\n\r\n";
+
+  g_test_summary ("Expect: 100-continue gets 100 Continue before the body is read");
+
+  client_add (client, head, strlen (head), FALSE);
+  client_add (client, REQ_12, strlen (REQ_12), FALSE);
+  client_run (client);
+  g_assert_null (client->error);
+  g_assert_cmpuint (client->responses->len, ==, 2);
+  g_assert_cmpint (((Response *) g_ptr_array_index (client->responses, 0))->status, ==, 100);
+  assert_response (g_ptr_array_index (client->responses, 1), 200, "application/json", ECHO_12_BODY);
+}
+
+static void
+test_http_expect_too_large (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(Client) client = client_new (fixture->port);
+  const char *head = "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     "Expect: 100-continue\r\nContent-Length: 200\r\n\r\n";
+  Response *response;
+
+  g_test_summary ("A body announced over the limit is answered 413 at once, without 100 Continue");
+
+  client_add (client, head, strlen (head), FALSE);
+  client->wait_close = TRUE;
+  client_run (client);
+  g_assert_null (client->error);
+  g_assert_cmpuint (client->responses->len, ==, 1);
+  response = g_ptr_array_index (client->responses, 0);
+  assert_response (response, 413, "application/json",
+                   "{\"status\":{\"code\":-1,\"info\":\"Request body too large: 200 bytes (limit 100)\","
+                   "\"reason\":\"MICROSERVICE_BAD_DATA\",\"status\":1}}\n");
+  g_assert_cmpstr (response_header (response, "Connection"), ==, "close");
+}
+
+static const Options given_socket_options = { .threads = 2, .keepalive = 2, .given_socket = TRUE };
+
+static void
+test_add_socket (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(Response) response = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+
+  g_test_summary ("seldon_server_add_socket(): the server serves an already listening socket");
+
+  g_assert_cmpuint (fixture->port, ==, fixture->given_port);
+  response = request (fixture, "GET", "/health/ping", NULL, NULL);
+  assert_response (response, 200, NULL, "pong");
+
+  /* Too late: the server listens. */
+  g_assert_false (seldon_server_add_socket (fixture->server, SELDON_LISTENER_METRICS, socket, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+}
+
+static void
+test_add_socket_errors (void)
+{
+  g_autoptr(SeldonConfig) config = seldon_config_new ();
+  g_autoptr(TestEcho) component = g_object_new (TEST_TYPE_ECHO, NULL);
+  g_autoptr(SeldonWorker) worker = seldon_worker_new (SELDON_COMPONENT (component), config);
+  g_autoptr(SeldonServer) server = seldon_server_new (config, worker);
+  g_autoptr(GSocket) idle = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GSocket) udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GSocket) listening = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("seldon_server_add_socket() refuses sockets that do not listen, and a second one");
+
+  g_assert_true (g_socket_bind (listening, address, TRUE, NULL));
+  g_assert_true (g_socket_listen (listening, NULL));
+
+  g_assert_false (seldon_server_add_socket (server, SELDON_LISTENER_HTTP, idle, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (seldon_server_add_socket (server, SELDON_LISTENER_METRICS, udp, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_true (seldon_server_add_socket (server, SELDON_LISTENER_METRICS, listening, &error));
+  g_assert_no_error (error);
+  g_assert_false (seldon_server_add_socket (server, SELDON_LISTENER_METRICS, listening, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+
+  {
+    GEnumClass *klass = g_type_class_ref (SELDON_TYPE_LISTENER);
+
+    g_assert_cmpstr (g_enum_get_value (klass, SELDON_LISTENER_HTTP)->value_nick, ==, "http");
+    g_assert_cmpstr (g_enum_get_value (klass, SELDON_LISTENER_METRICS)->value_nick, ==, "metrics");
+    g_type_class_unref (klass);
+  }
+}
+
 /* The engine logs every error answer at WARNING; here those are expected. */
 static GLogWriterOutput
 quiet_writer (GLogLevelFlags   log_level,
@@ -1601,6 +2151,7 @@ main (int    argc,
   ADD ("/seldon/server/connection/close", &single_thread_options, test_connection_close);
   ADD ("/seldon/server/connection/keepalive", &keepalive_options, test_keepalive);
   ADD ("/seldon/server/connection/client-gone", &default_options, test_client_gone);
+  ADD ("/seldon/server/connection/client-gone-at-once", &default_options, test_client_gone_at_once);
   ADD ("/seldon/server/worker/held-until-ready", &hold_load_options, test_held_until_ready);
   ADD ("/seldon/server/worker/start-cancelled", &hold_load_options, test_start_cancelled);
   ADD ("/seldon/server/worker/timeout", &timeout_options, test_timeout);
@@ -1609,6 +2160,16 @@ main (int    argc,
   ADD ("/seldon/server/shutdown/cancelled", &default_options, test_shutdown_cancelled);
   ADD ("/seldon/server/shutdown/idle", &default_options, test_shutdown_idle);
   ADD ("/seldon/server/access-log", &access_log_options, test_access_log);
+  ADD ("/seldon/server/http/pipelining", &default_options, test_http_pipelining);
+  ADD ("/seldon/server/http/byte-by-byte", &default_options, test_http_byte_by_byte);
+  ADD ("/seldon/server/http/chunked", &default_options, test_http_chunked);
+  ADD ("/seldon/server/http/header-limits", &default_options, test_http_header_limits);
+  ADD ("/seldon/server/http/malformed", &default_options, test_http_malformed);
+  ADD ("/seldon/server/http/http-1.0", &default_options, test_http_10);
+  ADD ("/seldon/server/http/expect", &default_options, test_http_expect);
+  ADD ("/seldon/server/http/expect-too-large", &small_body_options, test_http_expect_too_large);
+  ADD ("/seldon/server/add-socket", &given_socket_options, test_add_socket);
+  g_test_add_func ("/seldon/server/add-socket-errors", test_add_socket_errors);
 
   return g_test_run ();
 }
