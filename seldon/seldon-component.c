@@ -596,6 +596,13 @@ seldon_component_class_names (SeldonComponent *self,
  * %SELDON_METHOD_SEND_FEEDBACK it is the Feedback in its protobuf JSON form, and the answer
  * must be a SeldonMessage, rendered in protobuf JSON form.
  *
+ * On %SELDON_TRANSPORT_GRPC @request is the request message in its protobuf JSON form
+ * (a SeldonMessage; a SeldonMessageList for %SELDON_METHOD_AGGREGATE; a Feedback for
+ * %SELDON_METHOD_SEND_FEEDBACK): 64-bit integers as strings, numbers of `google.protobuf.Value`s
+ * as doubles, a `customData` as `{"@type": "<type URL>", "value": "<base64 of the serialized
+ * message>"}`. The answer must be a SeldonMessage in the same form; anything else fails the
+ * call with status `UNKNOWN`.
+ *
  * Fallback when not implemented: the high-level method.
  *
  * Returns: (transfer full) (nullable): the answer, or %NULL on error

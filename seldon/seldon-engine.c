@@ -14,8 +14,10 @@
 #include <string.h>
 
 #include "seldon-codec-private.h"
+#include "seldon-codec-proto-private.h"
 #include "seldon-engine-private.h"
 #include "seldon-error.h"
+#include "seldon-error-private.h"
 #include "seldon-message-private.h"
 #include "seldon-metadata-private.h"
 #include "seldon-proto-json-private.h"
@@ -50,6 +52,10 @@ typedef struct
   SeldonJson *metrics;            /* records for SeldonReply.metrics, or NULL */
   gboolean has_reward;
   double reward;
+  /* gRPC: the array of the request's `data`, decoded without JSON (used by the first
+   * decode_request()), and the numeric answer array left out of the answer's JSON */
+  SeldonProtoArray request_array;
+  SeldonTensor *deferred;
 } Invocation;
 
 /* Consumes @local_error, the failure of a component method: NOT_IMPLEMENTED returns TRUE (the
@@ -269,16 +275,65 @@ json_reply (Invocation       *inv,
   return seldon_reply_new (status, "application/json", body);
 }
 
-/* Replies 200 with @answer (consumed), or returns NULL when building it failed (NULL). */
+static gboolean
+is_grpc (Invocation *inv)
+{
+  return inv->call->transport == SELDON_TRANSPORT_GRPC;
+}
+
+/* A gRPC answer: the message @canonical (canonical proto3 JSON of a @type, with @deferred as
+ * its array when not NULL) serialized, status OK; NULL when it cannot be encoded. */
+static SeldonReply *
+proto_reply (SeldonProtoMessageType  type,
+             const SeldonJson       *canonical,
+             SeldonTensor           *deferred,
+             GError                **error)
+{
+  g_autoptr(GBytes) body = seldon_codec_proto_encode_full (type, canonical, deferred, error);
+  SeldonReply *reply;
+
+  if (body == NULL)
+    return NULL;
+  reply = seldon_reply_new (200, "application/grpc", body);
+  reply->grpc_status = SELDON_GRPC_STATUS_OK;
+  return reply;
+}
+
+/* A gRPC status other than OK that is no Seldon error (grpc-api.md §6). */
+static SeldonReply *
+grpc_status_reply (int         status,
+                   const char *message)
+{
+  SeldonReply *reply = seldon_reply_new (500, "application/grpc", NULL);
+
+  reply->grpc_status = status;
+  reply->grpc_message = g_strdup (message);
+  return reply;
+}
+
+/* Replies with the SeldonMessage @message (REST: its JSON, 200; gRPC: the protobuf). */
+static SeldonReply *
+message_reply (Invocation       *inv,
+               const SeldonJson *message,
+               GError          **error)
+{
+  if (is_grpc (inv))
+    return proto_reply (SELDON_PROTO_MESSAGE_SELDON_MESSAGE, message, inv->deferred, error);
+  return json_reply (inv, 200, message);
+}
+
+/* Replies with @answer (consumed), a SeldonMessage, or returns NULL when building it failed
+ * (NULL) or it cannot be encoded. */
 static SeldonReply *
 answer_reply (Invocation *inv,
-              SeldonJson *answer)
+              SeldonJson *answer,
+              GError    **error)
 {
   SeldonReply *reply;
 
   if (answer == NULL)
     return NULL;
-  reply = json_reply (inv, 200, answer);
+  reply = message_reply (inv, answer, error);
   seldon_json_unref (answer);
   return reply;
 }
@@ -297,12 +352,43 @@ error_reply (Invocation   *inv,
    * ERROR (seldon-log.c). */
 
   g_snprintf (status, sizeof status, "%u", reply->http_status);
+  /* without the final newline (a model_error_handler's answer may have none) */
+  if (size > 0 && body[size - 1] == '\n')
+    size--;
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
                     "SELDON_LEVEL", "ERROR",
                     "CODE_FUNC", G_STRFUNC,
                     "CODE_LINE", G_STRINGIFY (__LINE__),
                     "SELDON_HTTP_STATUS", status,
-                    "MESSAGE", "%.*s", (int) (size > 0 ? size - 1 : 0), body);
+                    "MESSAGE", "%.*s", (int) size, body);
+  return reply;
+}
+
+/* grpc-api.md §6: component and conversion errors are UNKNOWN with
+ * "Exception calling application: <text>", Seldon errors included (decisions.md D4). */
+static SeldonReply *
+grpc_error_reply (Invocation   *inv,
+                  const GError *error)
+{
+  int status = seldon_error_get_grpc_status (error);
+  const char *info = seldon_error_get_info (error);
+  SeldonReply *reply = seldon_reply_new ((guint) seldon_error_get_http_status (error), "application/grpc", NULL);
+  char code[16];
+
+  reply->grpc_status = status;
+  if (status == SELDON_GRPC_STATUS_UNKNOWN)
+    reply->grpc_message = g_strconcat (SELDON_GRPC_APPLICATION_PREFIX, info, NULL);
+  else
+    reply->grpc_message = g_strdup (info);
+
+  g_snprintf (code, sizeof code, "%d", status);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                    "SELDON_LEVEL", "ERROR",
+                    "CODE_FUNC", G_STRFUNC,
+                    "CODE_LINE", G_STRINGIFY (__LINE__),
+                    "SELDON_GRPC_STATUS", code,
+                    "MESSAGE", "gRPC %s failed: %s",
+                    seldon_method_get_metric_label (inv->call->method), reply->grpc_message);
   return reply;
 }
 
@@ -689,6 +775,63 @@ ensure_result (SeldonMessage *result)
   return result != NULL ? result : seldon_message_new ();
 }
 
+/* One request message as the component gets it: REST rest-api.md §5, gRPC (canonical proto3
+ * JSON of a SeldonMessage) grpc-api.md §4.1. */
+static SeldonMessage *
+decode_request (Invocation       *inv,
+                const SeldonJson *request,
+                GError          **error)
+{
+  if (is_grpc (inv))
+    {
+      static const char * const payloads[] = { "data", "binData", "strData", "jsonData", "customData" };
+      gboolean found = FALSE;
+
+      for (guint i = 0; i < G_N_ELEMENTS (payloads) && !found; i++)
+        found = seldon_json_object_has (request, payloads[i]);
+      if (!found)
+        {
+          /* grpc-api.md §4.1: nothing in data_oneof */
+          g_set_error_literal (error, SELDON_ERROR, SELDON_ERROR_BAD_DATA, "Unknown data type in SeldonMessage");
+          return NULL;
+        }
+      if (inv->request_array.tensor_values != NULL || inv->request_array.ndarray != NULL)
+        {
+          /* the request's array, decoded from the wire (seldon_codec_proto_decode_message()) */
+          g_autoptr(SeldonTensor) array = NULL;
+          SeldonJson *tensor = seldon_json_object_get (seldon_json_object_get (request, "data"), "tensor");
+
+          if (inv->request_array.tensor_values != NULL)
+            array = seldon_proto_json_tensor_from_values (g_steal_pointer (&inv->request_array.tensor_values),
+                                                          seldon_json_object_get (tensor, "shape"), error);
+          else
+            array = g_steal_pointer (&inv->request_array.ndarray);
+          if (array == NULL)
+            return NULL;
+          return seldon_proto_json_decode_message_full (request, array, error);
+        }
+      return seldon_proto_json_decode_message (request, error);
+    }
+  return seldon_codec_decode_rest (request, error);
+}
+
+/* The answer to a high-level result: REST rest-api.md §6, gRPC grpc-api.md §4.3 (canonical
+ * proto3 JSON of a SeldonMessage). */
+static SeldonJson *
+build_answer (Invocation                *inv,
+              SeldonMessage             *result,
+              const SeldonResponseParts *parts,
+              GError                   **error)
+{
+  if (is_grpc (inv))
+    {
+      g_clear_object (&inv->deferred);
+      return seldon_proto_json_build_response_full (result, parts, SELDON_PROTO_JSON_ANY_BYTES,
+                                                    &inv->deferred, error);
+    }
+  return seldon_codec_build_rest_response (result, parts, error);
+}
+
 /* predict, transform-input, transform-output (rest-api.md §9.1, §9.2) */
 static SeldonReply *
 invoke_single (Invocation       *inv,
@@ -702,7 +845,7 @@ invoke_single (Invocation       *inv,
   SeldonComponent *component = inv->engine->component;
   SeldonResponseParts parts;
 
-  message = seldon_codec_decode_rest (request, error);
+  message = decode_request (inv, request, error);
   if (message == NULL)
     return NULL;
 
@@ -747,7 +890,7 @@ invoke_single (Invocation       *inv,
   parts.runtime_tags = result == message ? NULL : seldon_message_peek_tags (result);
   parts.metrics = metrics;
 
-  return answer_reply (inv, seldon_codec_build_rest_response (result, &parts, error));
+  return answer_reply (inv, build_answer (inv, result, &parts, error), error);
 }
 
 /* rest-api.md §9.4 */
@@ -764,7 +907,7 @@ invoke_route (Invocation       *inv,
   g_autoptr(GError) local_error = NULL;
   SeldonResponseParts parts;
 
-  message = seldon_codec_decode_rest (request, error);
+  message = decode_request (inv, request, error);
   if (message == NULL)
     return NULL;
 
@@ -793,7 +936,7 @@ invoke_route (Invocation       *inv,
   parts.runtime_tags = seldon_message_peek_tags (result);
   parts.metrics = metrics;
 
-  return answer_reply (inv, seldon_codec_build_rest_response (route, &parts, error));
+  return answer_reply (inv, build_answer (inv, route, &parts, error), error);
 }
 
 /* list.extend(value) of merge_metrics() */
@@ -855,12 +998,16 @@ invoke_aggregate (Invocation       *inv,
   SeldonJson *request_path;
   SeldonResponseParts parts;
 
+  g_autoptr(SeldonJson) no_messages = NULL;
+
   if (seldon_json_get_type (request) == SELDON_JSON_ARRAY)
     list = request;
   else if (seldon_json_get_type (request) == SELDON_JSON_OBJECT &&
            (list = seldon_json_object_get (request, "seldonMessages")) != NULL &&
            seldon_json_get_type (list) != SELDON_JSON_ARRAY)
     list = NULL;
+  else if (list == NULL && is_grpc (inv))
+    list = no_messages = seldon_json_new_array ();   /* canonical form of an empty list */
 
   if (list == NULL)
     {
@@ -872,7 +1019,7 @@ invoke_aggregate (Invocation       *inv,
 
   for (guint i = 0; i < seldon_json_array_get_length (list); i++)
     {
-      SeldonMessage *message = seldon_codec_decode_rest (seldon_json_array_get (list, i), error);
+      SeldonMessage *message = decode_request (inv, seldon_json_array_get (list, i), error);
 
       if (message == NULL)
         return NULL;
@@ -942,7 +1089,7 @@ invoke_aggregate (Invocation       *inv,
   parts.runtime_tags = seldon_message_peek_tags (result);
   parts.metrics = merged_metrics;
 
-  return answer_reply (inv, seldon_codec_build_rest_response (result, &parts, error));
+  return answer_reply (inv, build_answer (inv, result, &parts, error), error);
 }
 
 /* rest-api.md §9.3 */
@@ -983,7 +1130,7 @@ invoke_health (Invocation *inv,
   init_parts (inv, &parts);
   parts.metrics = metrics;
 
-  return answer_reply (inv, seldon_codec_build_rest_response (result, &parts, error));
+  return answer_reply (inv, build_answer (inv, result, &parts, error), error);
 }
 
 /* rest-api.md §9.7 */
@@ -1019,7 +1166,10 @@ invoke_feedback (Invocation       *inv,
   SeldonJson *reward;
   gboolean implemented = FALSE;
 
-  feedback = seldon_proto_json_parse (SELDON_PROTO_FEEDBACK, request, SELDON_PROTO_JSON_INVALID_JSON, error);
+  if (is_grpc (inv))
+    feedback = seldon_json_ref ((SeldonJson *) request);   /* decoded: already canonical */
+  else
+    feedback = seldon_proto_json_parse (SELDON_PROTO_FEEDBACK, request, SELDON_PROTO_JSON_INVALID_JSON, error);
   if (feedback == NULL)
     return NULL;
 
@@ -1052,7 +1202,10 @@ invoke_feedback (Invocation       *inv,
 
       if (raw == NULL)
         return NULL;
-      message = seldon_proto_json_parse (SELDON_PROTO_SELDON_MESSAGE, raw, SELDON_PROTO_JSON_INVALID_JSON, error);
+      message = seldon_proto_json_parse (SELDON_PROTO_SELDON_MESSAGE, raw,
+                                         SELDON_PROTO_JSON_INVALID_JSON |
+                                         (is_grpc (inv) ? SELDON_PROTO_JSON_ANY_BYTES : 0),
+                                         error);
       if (message == NULL)
         return NULL;
 
@@ -1068,7 +1221,7 @@ invoke_feedback (Invocation       *inv,
             seldon_json_object_remove (meta, "metrics");
           record_metrics (inv, record);
         }
-      return json_reply (inv, 200, message);
+      return message_reply (inv, message, error);
     }
 
   decoded = seldon_proto_json_decode_feedback (feedback, inv->engine->unit_id, error);
@@ -1093,7 +1246,12 @@ invoke_feedback (Invocation       *inv,
   parts.runtime_tags = seldon_message_peek_tags (result);
   parts.metrics = metrics;
 
-  return answer_reply (inv, seldon_proto_json_build_response (result, &parts, error));
+  return answer_reply (inv, seldon_proto_json_build_response_full (result, &parts,
+                                                                   is_grpc (inv) ? SELDON_PROTO_JSON_ANY_BYTES
+                                                                                 : SELDON_PROTO_JSON_NONE,
+                                                                   is_grpc (inv) ? &inv->deferred : NULL,
+                                                                   error),
+                      error);
 }
 
 /* rest-api.md §3.4 */
@@ -1190,12 +1348,132 @@ invoke_rest (Invocation *inv,
     }
 }
 
+/* grpc-api.md §5: Metadata / ModelMetadata */
+static SeldonReply *
+invoke_grpc_metadata (Invocation *inv,
+                      GError    **error)
+{
+  SeldonEngine *self = inv->engine;
+  g_autoptr(SeldonJson) request = NULL;
+  g_autoptr(SeldonJson) metadata = NULL;
+
+  /* google.protobuf.Empty or SeldonModelMetadataRequest (whose name is ignored): both read
+   * any well-formed message */
+  request = seldon_codec_proto_decode (SELDON_PROTO_MESSAGE_EMPTY, inv->call->body, NULL);
+  if (request == NULL)
+    return grpc_status_reply (SELDON_GRPC_STATUS_INTERNAL, SELDON_GRPC_DESERIALIZE_MESSAGE);
+
+  seldon_engine_init_metadata (self);
+  if (self->metadata == NULL)
+    {
+      /* decisions.md D4: not an empty message with status OK */
+      g_set_error_literal (error, SELDON_ERROR, SELDON_ERROR_BAD_METADATA, "Model metadata unavailable");
+      return NULL;
+    }
+  metadata = seldon_codec_proto_model_metadata (self->metadata, error);
+  if (metadata == NULL)
+    return NULL;
+  return proto_reply (SELDON_PROTO_MESSAGE_MODEL_METADATA, metadata, NULL, error);
+}
+
+/* A raw answer on gRPC (component-contract.md §4, §7.4): it must be a SeldonMessage in its
+ * canonical JSON form; its metrics are recorded, then it is sent as is. */
+static SeldonReply *
+grpc_raw_reply (Invocation       *inv,
+                const SeldonJson *raw,
+                GError          **error)
+{
+  g_autoptr(SeldonJson) message = NULL;
+
+  message = seldon_proto_json_parse (SELDON_PROTO_SELDON_MESSAGE, raw, SELDON_PROTO_JSON_ANY_BYTES, error);
+  if (message == NULL)
+    return NULL;
+  if (!handle_raw_metrics (inv, message, error))
+    return NULL;
+  return proto_reply (SELDON_PROTO_MESSAGE_SELDON_MESSAGE, message, NULL, error);
+}
+
+/* grpc-api.md §4-§5: @call->body is the request message's protobuf bytes. */
+static SeldonReply *
+invoke_grpc (Invocation *inv,
+             GError    **error)
+{
+  const SeldonCall *call = inv->call;
+  SeldonProtoMessageType type = SELDON_PROTO_MESSAGE_SELDON_MESSAGE;
+  g_autoptr(SeldonJson) request = NULL;
+  g_autoptr(SeldonJson) raw = NULL;
+  g_autoptr(GError) decode_error = NULL;
+  gboolean implemented = FALSE;
+
+  switch (call->method)
+    {
+    case SELDON_METHOD_METADATA:
+      return invoke_grpc_metadata (inv, error);
+    case SELDON_METHOD_HEALTH_STATUS:
+      /* no Seldon gRPC method: grpc.health.v1 is the front's */
+      g_set_error_literal (error, SELDON_ERROR, SELDON_ERROR_NOT_FOUND, "Method not found!");
+      return NULL;
+    case SELDON_METHOD_AGGREGATE:
+      type = SELDON_PROTO_MESSAGE_SELDON_MESSAGE_LIST;
+      break;
+    case SELDON_METHOD_SEND_FEEDBACK:
+      type = SELDON_PROTO_MESSAGE_FEEDBACK;
+      break;
+    case SELDON_METHOD_PREDICT:
+    case SELDON_METHOD_TRANSFORM_INPUT:
+    case SELDON_METHOD_TRANSFORM_OUTPUT:
+    case SELDON_METHOD_ROUTE:
+    default:
+      break;
+    }
+
+  if (type == SELDON_PROTO_MESSAGE_SELDON_MESSAGE && !IMPLEMENTS (inv->engine->component, call_raw))
+    request = seldon_codec_proto_decode_message (call->body, &inv->request_array, &decode_error);
+  else
+    request = seldon_codec_proto_decode (type, call->body, &decode_error);
+  if (request == NULL)
+    {
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                        "SELDON_LEVEL", "ERROR",
+                        "MESSAGE", "gRPC %s: %s: %s", seldon_method_get_metric_label (call->method),
+                        SELDON_GRPC_DESERIALIZE_MESSAGE, decode_error->message);
+      return grpc_status_reply (SELDON_GRPC_STATUS_INTERNAL, SELDON_GRPC_DESERIALIZE_MESSAGE);
+    }
+
+  if (call->method == SELDON_METHOD_SEND_FEEDBACK)
+    return invoke_feedback (inv, request, error);
+
+  raw = call_raw (inv, request, &implemented, error);
+  if (implemented)
+    {
+      if (raw == NULL)
+        return NULL;
+      return grpc_raw_reply (inv, raw, error);
+    }
+
+  switch (call->method)
+    {
+    case SELDON_METHOD_ROUTE:
+      return invoke_route (inv, request, error);
+    case SELDON_METHOD_AGGREGATE:
+      return invoke_aggregate (inv, request, error);
+    case SELDON_METHOD_PREDICT:
+    case SELDON_METHOD_TRANSFORM_INPUT:
+    case SELDON_METHOD_TRANSFORM_OUTPUT:
+    case SELDON_METHOD_SEND_FEEDBACK:
+    case SELDON_METHOD_HEALTH_STATUS:
+    case SELDON_METHOD_METADATA:
+    default:
+      return invoke_single (inv, request, error);
+    }
+}
+
 SeldonReply *
 seldon_engine_invoke (SeldonEngine     *self,
                       const SeldonCall *call,
                       GCancellable     *cancellable)
 {
-  Invocation inv = { self, call, cancellable, NULL, FALSE, 0.0 };
+  Invocation inv = { self, call, cancellable, NULL, FALSE, 0.0, { NULL, NULL }, NULL };
   g_autoptr(GError) error = NULL;
   SeldonReply *reply = NULL;
 
@@ -1203,7 +1481,7 @@ seldon_engine_invoke (SeldonEngine     *self,
   g_return_val_if_fail (call != NULL, NULL);
 
   if (call->transport == SELDON_TRANSPORT_GRPC)
-    g_set_error_literal (&error, SELDON_ERROR, SELDON_ERROR_FAILED, "gRPC calls are not supported yet");
+    reply = invoke_grpc (&inv, &error);
   else
     reply = invoke_rest (&inv, &error);
 
@@ -1211,11 +1489,14 @@ seldon_engine_invoke (SeldonEngine     *self,
     {
       if (error == NULL)
         g_set_error_literal (&error, SELDON_ERROR, SELDON_ERROR_FAILED, "internal error");
-      reply = error_reply (&inv, error);
       if (call->transport == SELDON_TRANSPORT_GRPC)
-        reply->grpc_status = 12;   /* UNIMPLEMENTED, until the proto path serves gRPC */
+        reply = grpc_error_reply (&inv, error);
+      else
+        reply = error_reply (&inv, error);
     }
 
   finish_reply (&inv, reply);
+  seldon_proto_array_clear (&inv.request_array);
+  g_clear_object (&inv.deferred);
   return reply;
 }

@@ -33,6 +33,12 @@ typedef enum
    * lets escape json_format (TypeError of a non-iterable root, OverflowError, ...) are
    * always SELDON_ERROR_FAILED. */
   SELDON_PROTO_JSON_INVALID_JSON = 1 << 0,
+  /* A google.protobuf.Any of any message type is written and read as
+   * {"@type": "<type URL>", "value": "<base64 of the serialized message>"}, libseldon's form
+   * for the gRPC path (the canonical form needs the message type, which is unknown here).
+   * Without the flag an Any that is not empty is an error, as json_format gives it when the
+   * type is not in its pool. */
+  SELDON_PROTO_JSON_ANY_BYTES = 1 << 1,
 } SeldonProtoJsonFlags;
 
 /* ParseDict(value, Type()) then MessageToDict(): the canonical proto3 JSON of @value. */
@@ -54,6 +60,18 @@ SeldonTensor   *seldon_proto_json_datadef_to_tensor (const SeldonJson *datadef,
 /* Decodes a canonical SeldonMessage the proto way (component-contract.md §3.1, gRPC column). */
 SeldonMessage  *seldon_proto_json_decode_message (const SeldonJson    *message,
                                                   GError             **error);
+/* Same, with the array of `data` already decoded (@array, not NULL: what
+ * seldon_proto_json_datadef_to_tensor() would give); @message's `data` then only tells the kind
+ * and the names. */
+SeldonMessage  *seldon_proto_json_decode_message_full (const SeldonJson *message,
+                                                       SeldonTensor     *array,
+                                                       GError          **error);
+
+/* A Tensor's array: @values (consumed: packed native doubles) reshaped to @shape (a canonical
+ * list of integers; NULL = []), with numpy's errors. */
+SeldonTensor   *seldon_proto_json_tensor_from_values (GBytes           *values,
+                                                      const SeldonJson *shape,
+                                                      GError          **error);
 
 /* The feedback the component receives (component-contract.md §9) from a canonical Feedback;
  * @unit_id NULL means "0". */
@@ -62,12 +80,29 @@ SeldonFeedback *seldon_proto_json_decode_feedback (const SeldonJson   *feedback,
                                                    GError            **error);
 
 /* construct_response() of the proto path (grpc-api.md §4.3) rendered as canonical JSON.
- * @parts->request is the canonical reference message (NULL = an empty one) and
- * @parts->meta is ignored (feedback passes none). A result without payload (or a JSON null)
- * is an empty float array. */
+ * @parts->request is the canonical reference message (NULL = an empty one; it decides the
+ * data kind and gives `puid`); @parts->meta, when not NULL, is a canonical Meta whose
+ * requestPath, tags and metrics come first (feedback and route pass none). A result without
+ * payload (or a JSON null) is an empty float array. A customData result is an error unless
+ * @flags has SELDON_PROTO_JSON_ANY_BYTES. */
 SeldonJson     *seldon_proto_json_build_response (SeldonMessage             *result,
                                                   const SeldonResponseParts *parts,
                                                   GError                   **error);
+/* @deferred_array, when not NULL, receives a numeric answer array that the answer does not
+ * contain: `data.tensor` then has no `values` and `data.ndarray` is an empty list, and
+ * seldon_codec_proto_encode_full() writes them from the array (large arrays never become JSON
+ * trees on the gRPC path). */
+SeldonJson     *seldon_proto_json_build_response_full (SeldonMessage             *result,
+                                                       const SeldonResponseParts *parts,
+                                                       SeldonProtoJsonFlags       flags,
+                                                       SeldonTensor             **deferred_array,
+                                                       GError                   **error);
+
+/* Canonical (MessageToDict) renderings of a double field and of a float field (rounded to
+ * the shortest text that reads back as the same float); non-finite values are the strings
+ * "NaN", "Infinity", "-Infinity". */
+SeldonJson     *seldon_proto_json_double        (double                     value);
+SeldonJson     *seldon_proto_json_float         (float                      value);
 
 /* TensorFlow's make_ndarray() of a canonical TensorProto (float16/bfloat16 are widened to
  * float32; complex, quantized, resource and variant types are not supported). */

@@ -603,6 +603,20 @@ canonical_double (double value)
   return seldon_json_new_double (value);
 }
 
+SeldonJson *
+seldon_proto_json_double (double value)
+{
+  return canonical_double (value);
+}
+
+SeldonJson *
+seldon_proto_json_float (float value)
+{
+  if (isnan (value) || isinf (value))
+    return canonical_double (value);
+  return seldon_json_new_double (to_shortest_float (value));
+}
+
 static gboolean
 double_is_default (double value)
 {
@@ -1035,6 +1049,7 @@ convert_scalar (const ProtoField *field,
 typedef struct
 {
   int depth;
+  SeldonProtoJsonFlags flags;
 } Parser;
 
 static SeldonJson *convert_message (Parser             *parser,
@@ -1106,8 +1121,39 @@ convert_value (const SeldonJson *value,
     }
 }
 
+/* {"@type": <type URL>, "value": <base64 of the serialized message>}: how libseldon carries an
+ * Any whose message type it does not know (SELDON_PROTO_JSON_ANY_BYTES). */
 static SeldonJson *
-convert_any (const SeldonJson *js,
+convert_any_bytes (const SeldonJson *js,
+                   const char       *path,
+                   GError          **error)
+{
+  SeldonJson *type_url = seldon_json_object_get (js, "@type");
+  SeldonJson *value = seldon_json_object_get (js, "value");
+  g_autoptr(SeldonJson) out = seldon_json_new_object ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  seldon_json_object_set (out, "@type", seldon_json_ref (type_url));
+  if (value == NULL)
+    {
+      seldon_json_object_set (out, "value", seldon_json_new_string (""));
+      return g_steal_pointer (&out);
+    }
+  if (seldon_json_get_type (value) != SELDON_JSON_STRING ||
+      (bytes = seldon_codec_b64decode (value, &local_error)) == NULL)
+    {
+      proto_error (error, PE_PARSE, "Failed to parse value field: the value of an Any must be "
+                   "the base64 text of its serialized message at %s", path);
+      return NULL;
+    }
+  seldon_json_object_set (out, "value", seldon_json_new_string_take (seldon_codec_b64encode (bytes)));
+  return g_steal_pointer (&out);
+}
+
+static SeldonJson *
+convert_any (Parser           *parser,
+             const SeldonJson *js,
              const char       *path,
              GError          **error)
 {
@@ -1130,6 +1176,8 @@ convert_any (const SeldonJson *js,
                        seldon_python_type_name (type_url));
           return NULL;
         }
+      if (parser->flags & SELDON_PROTO_JSON_ANY_BYTES)
+        return convert_any_bytes (js, path, error);
       /* No message type of the default pool is resolved here. */
       proto_error (error, PE_PARSE, "Can not find message descriptor by type_url: %s at %s",
                    seldon_json_get_string (type_url), path);
@@ -1585,7 +1633,7 @@ convert_message (Parser             *parser,
       break;
 
     case WKT_ANY:
-      result = convert_any (js, path, error);
+      result = convert_any (parser, js, path, error);
       break;
 
     case WKT_NONE:
@@ -1624,7 +1672,7 @@ seldon_proto_json_parse (SeldonProtoType       type,
                          GError              **error)
 {
   const ProtoMessage *message = message_for_type (type);
-  Parser parser = { 0 };
+  Parser parser = { 0, flags };
   g_autoptr(GError) local_error = NULL;
   SeldonJson *result;
 
@@ -1684,6 +1732,22 @@ empty_float_tensor (void)
 }
 
 SeldonTensor *
+seldon_proto_json_tensor_from_values (GBytes           *values,
+                                      const SeldonJson *shape,
+                                      GError          **error)
+{
+  g_autoptr(SeldonTensor) flat = NULL;
+  g_autoptr(SeldonJson) empty_shape = NULL;
+  gint64 flat_shape[1] = { (gint64) (g_bytes_get_size (values) / sizeof (double)) };
+
+  /* grpc-api.md §4.2: `values` read as they are, reshaped to `shape` (numpy's errors) */
+  flat = seldon_tensor_new_take (SELDON_DTYPE_FLOAT64, flat_shape, 1, values, NULL);
+  if (shape == NULL)
+    shape = empty_shape = seldon_json_new_array ();
+  return seldon_tensor_reshape (flat, shape, error);
+}
+
+SeldonTensor *
 seldon_proto_json_datadef_to_tensor (const SeldonJson *datadef,
                                      GError          **error)
 {
@@ -1695,20 +1759,13 @@ seldon_proto_json_datadef_to_tensor (const SeldonJson *datadef,
   if ((part = seldon_json_object_get (datadef, "tensor")) != NULL)
     {
       SeldonJson *values = seldon_json_object_get (part, "values");
-      SeldonJson *shape = seldon_json_object_get (part, "shape");
       guint n = values != NULL ? seldon_json_array_get_length (values) : 0;
       double *data = g_new (double, MAX (n, 1));
-      g_autoptr(SeldonTensor) flat = NULL;
-      g_autoptr(SeldonJson) empty_shape = NULL;
-      gint64 flat_shape[1] = { n };
 
       for (guint i = 0; i < n; i++)
         data[i] = canonical_to_double (seldon_json_array_get (values, i));
-      flat = seldon_tensor_new_take (SELDON_DTYPE_FLOAT64, flat_shape, 1,
-                                     g_bytes_new_take (data, n * sizeof (double)), NULL);
-      if (shape == NULL)
-        shape = empty_shape = seldon_json_new_array ();
-      return seldon_tensor_reshape (flat, shape, error);
+      return seldon_proto_json_tensor_from_values (g_bytes_new_take (data, n * sizeof (double)),
+                                                   seldon_json_object_get (part, "shape"), error);
     }
 
   if ((part = seldon_json_object_get (datadef, "ndarray")) != NULL)
@@ -1724,12 +1781,20 @@ SeldonMessage *
 seldon_proto_json_decode_message (const SeldonJson *message,
                                   GError          **error)
 {
+  return seldon_proto_json_decode_message_full (message, NULL, error);
+}
+
+SeldonMessage *
+seldon_proto_json_decode_message_full (const SeldonJson *message,
+                                       SeldonTensor     *array,
+                                       GError          **error)
+{
   g_autoptr(SeldonMessage) result = NULL;
   SeldonJson *part;
 
   if ((part = seldon_json_object_get (message, "data")) != NULL)
     {
-      SeldonTensor *tensor = seldon_proto_json_datadef_to_tensor (part, error);
+      SeldonTensor *tensor = array != NULL ? g_object_ref (array) : seldon_proto_json_datadef_to_tensor (part, error);
       SeldonJson *names;
 
       if (tensor == NULL)
@@ -1760,10 +1825,20 @@ seldon_proto_json_decode_message (const SeldonJson *message,
     result = seldon_message_new_take_value (SELDON_PAYLOAD_JSON, seldon_json_ref (part));
   else if ((part = seldon_json_object_get (message, "customData")) != NULL)
     {
-      g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
+      SeldonJson *type_url = seldon_json_object_get (part, "@type");
+      SeldonJson *value = seldon_json_object_get (part, "value");
+      g_autoptr(GBytes) bytes = NULL;
 
+      /* the SELDON_PROTO_JSON_ANY_BYTES form; anything else is an empty Any */
+      if (value != NULL && seldon_json_get_type (value) == SELDON_JSON_STRING)
+        bytes = seldon_codec_b64decode (value, NULL);
+      if (bytes == NULL)
+        bytes = g_bytes_new (NULL, 0);
       result = seldon_message_new ();
-      seldon_message_set_custom (result, "", empty);
+      seldon_message_set_custom (result,
+                                 type_url != NULL && seldon_json_get_type (type_url) == SELDON_JSON_STRING
+                                   ? seldon_json_get_string (type_url) : "",
+                                 bytes);
     }
   else
     result = seldon_message_new ();
@@ -1864,7 +1939,9 @@ array_to_list_value (SeldonTensor *array,
     {
       SeldonJson *item;
 
-      if (depth + 1 == n_dims)
+      if (depth + 1 == n_dims && seldon_tensor_is_numeric (array))
+        item = canonical_double (seldon_tensor_get_element_double (array, (*pos)++));
+      else if (depth + 1 == n_dims)
         {
           g_autoptr(SeldonJson) element = seldon_tensor_dup_element_json (array, (*pos)++);
 
@@ -1891,6 +1968,7 @@ array_to_list_value (SeldonTensor *array,
 static SeldonJson *
 array_to_datadef (SeldonTensor              *array,
                   const SeldonResponseParts *parts,
+                  SeldonTensor             **deferred,
                   GError                   **error)
 {
   g_autoptr(SeldonJson) datadef = seldon_json_new_object ();
@@ -1927,7 +2005,9 @@ array_to_datadef (SeldonTensor              *array,
 
       if (seldon_tensor_get_n_dims (array) > 0)
         seldon_json_object_set (tensor, "shape", seldon_tensor_shape_to_json (array));
-      if (n > 0)
+      if (n > 0 && deferred != NULL)
+        *deferred = g_object_ref (array);   /* the encoder writes the values */
+      else if (n > 0)
         {
           SeldonJson *values = seldon_json_new_array_sized ((guint) MIN (n, G_MAXUINT));
 
@@ -1955,6 +2035,13 @@ array_to_datadef (SeldonTensor              *array,
           g_set_error_literal (error, SELDON_ERROR, SELDON_ERROR_FAILED, "iteration over a 0-d array");
           return NULL;
         }
+      if (deferred != NULL && seldon_tensor_is_numeric (array))
+        {
+          /* the encoder writes the nested lists */
+          *deferred = g_object_ref (array);
+          seldon_json_object_set (datadef, "ndarray", seldon_json_new_array ());
+          return g_steal_pointer (&datadef);
+        }
       list = array_to_list_value (array, 0, &pos, error);
       if (list == NULL)
         return NULL;
@@ -1969,10 +2056,35 @@ seldon_proto_json_build_response (SeldonMessage             *result,
                                   const SeldonResponseParts *parts,
                                   GError                   **error)
 {
+  return seldon_proto_json_build_response_full (result, parts, SELDON_PROTO_JSON_NONE, NULL, error);
+}
+
+/* A canonical member of @meta (borrowed), when it has the JSON type @type. */
+static SeldonJson *
+meta_member (const SeldonJson *meta,
+             const char       *name,
+             SeldonJsonType    type)
+{
+  SeldonJson *value;
+
+  if (meta == NULL || seldon_json_get_type (meta) != SELDON_JSON_OBJECT)
+    return NULL;
+  value = seldon_json_object_get (meta, name);
+  return value != NULL && seldon_json_get_type (value) == type ? value : NULL;
+}
+
+SeldonJson *
+seldon_proto_json_build_response_full (SeldonMessage             *result,
+                                       const SeldonResponseParts *parts,
+                                       SeldonProtoJsonFlags       flags,
+                                       SeldonTensor             **deferred_array,
+                                       GError                   **error)
+{
   g_autoptr(SeldonJson) response = seldon_json_new_object ();
   g_autoptr(SeldonJson) meta_json = seldon_json_new_object ();
   g_autoptr(SeldonJson) tags = seldon_json_new_object ();
   g_autoptr(SeldonJson) metrics = seldon_json_new_array ();
+  g_autoptr(SeldonJson) request_path = seldon_json_new_object ();
   g_autoptr(SeldonJson) meta = NULL;
   g_autoptr(SeldonTensor) array = NULL;
   SeldonJson *value = NULL;
@@ -1980,9 +2092,21 @@ seldon_proto_json_build_response (SeldonMessage             *result,
   SeldonJson *request_meta = request != NULL ? seldon_json_object_get (request, "meta") : NULL;
   SeldonJson *puid;
 
-  /* meta first: upstream parses it into the Meta message before looking at the payload */
+  /* meta first: upstream parses it into the Meta message before looking at the payload.
+   * grpc-api.md §4.3: the env requestPath updated with M's, M's tags updated with tags() and
+   * the runtime tags, M's metrics followed by the call's. */
   if (seldon_py_truthy (parts->env_request_path))
-    seldon_json_object_set (meta_json, "requestPath", seldon_json_copy (parts->env_request_path));
+    seldon_json_object_update (request_path, parts->env_request_path);
+  if ((value = meta_member (parts->meta, "requestPath", SELDON_JSON_OBJECT)) != NULL)
+    seldon_json_object_update (request_path, value);
+  if (seldon_py_truthy (request_path))
+    seldon_json_object_set (meta_json, "requestPath", g_steal_pointer (&request_path));
+  if ((value = meta_member (parts->meta, "tags", SELDON_JSON_OBJECT)) != NULL)
+    seldon_json_object_update (tags, value);
+  if ((value = meta_member (parts->meta, "metrics", SELDON_JSON_ARRAY)) != NULL)
+    for (guint i = 0; i < seldon_json_array_get_length (value); i++)
+      seldon_json_array_append (metrics, seldon_json_ref (seldon_json_array_get (value, i)));
+  value = NULL;
   if (!seldon_codec_merge_tags (tags, parts, error))
     return NULL;
   if (seldon_py_truthy (parts->metrics))
@@ -2050,6 +2174,19 @@ seldon_proto_json_build_response (SeldonMessage             *result,
       break;
 
     case SELDON_PAYLOAD_CUSTOM:
+      if (flags & SELDON_PROTO_JSON_ANY_BYTES)
+        {
+          SeldonJson *any = seldon_json_new_object ();
+          GBytes *bytes = seldon_message_get_custom_value (result);
+          g_autoptr(GBytes) empty = bytes == NULL ? g_bytes_new (NULL, 0) : NULL;
+          const char *type_url = seldon_message_get_custom_type_url (result);
+
+          seldon_json_object_set (any, "@type", seldon_json_new_string (type_url != NULL ? type_url : ""));
+          seldon_json_object_set (any, "value",
+                                  seldon_json_new_string_take (seldon_codec_b64encode (bytes != NULL ? bytes : empty)));
+          seldon_json_object_set (response, "customData", any);
+          return g_steal_pointer (&response);
+        }
       g_set_error_literal (error, SELDON_ERROR, SELDON_ERROR_FAILED,
                            "customData answers are not supported on REST");
       return NULL;
@@ -2060,7 +2197,7 @@ seldon_proto_json_build_response (SeldonMessage             *result,
       break;
     }
 
-  value = array_to_datadef (array, parts, error);
+  value = array_to_datadef (array, parts, deferred_array, error);
   if (value == NULL)
     return NULL;
   seldon_json_object_set (response, "data", value);

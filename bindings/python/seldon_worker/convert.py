@@ -267,7 +267,17 @@ def _payload_to_message(value, request=None):
         return _Message.new_bytes(_Bytes.new(bytes(value)))
     if isinstance(value, dict):
         return _Message.new_json_text(_PK.JSON, json.dumps(value), -1)
+    if _is_any(value):
+        # a google.protobuf.Any: customData (gRPC only; REST answers 400 Unknown data type)
+        message = _Message.new()
+        message.set_custom(value.type_url, _Bytes.new(bytes(value.value)))
+        return message
     return invalid_message(value)
+
+
+def _is_any(value):
+    descriptor = getattr(type(value), "DESCRIPTOR", None)
+    return getattr(descriptor, "full_name", None) == "google.protobuf.Any" and hasattr(value, "type_url")
 
 
 def _add_runtime_parts(message, response):

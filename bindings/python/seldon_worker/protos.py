@@ -266,17 +266,93 @@ def is_message(value, full_name=None):
     return full_name is None or getattr(descriptor, "full_name", None) == full_name
 
 
+# Where the SeldonMessages sit inside each message type (proto3 JSON member names).
+_SELDON_MESSAGE_PATHS = {
+    "SeldonMessage": lambda value: [((), value)],
+    "SeldonMessageList": lambda value: [
+        (("seldonMessages", i), item)
+        for i, item in enumerate(value.get("seldonMessages") or [])
+        if isinstance(item, dict)],
+    "Feedback": lambda value: [
+        ((key,), value[key]) for key in ("request", "response", "truth")
+        if isinstance(value.get(key), dict)],
+}
+
+
+def _is_any_bytes(value):
+    # libseldon's form of a google.protobuf.Any on the gRPC path (seldon-codec-proto-private.h):
+    # {"@type": "<type URL>", "value": "<base64 of the serialized message>"}; an empty Any is {}.
+    return (isinstance(value, dict) and isinstance(value.get("@type"), str)
+            and isinstance(value.get("value", ""), str) and set(value) <= {"@type", "value"})
+
+
+def _sub_message(message, path):
+    for step in path:
+        message = getattr(message, step) if isinstance(step, str) else message[step]
+    return message
+
+
 def from_dict(name, value):
     """A new @name message ("SeldonMessage", "SeldonMessageList", "Feedback") parsed from its
-    proto3 JSON form @value."""
+    proto3 JSON form @value. A ``customData`` in libseldon's Any form (the type URL and the
+    base64 of the packed message, whatever its type) is set as is."""
+    import base64
+
     from google.protobuf import json_format
 
-    return json_format.ParseDict(value, classes()[name]())
+    customs = []
+    if isinstance(value, dict):
+        for path, item in _SELDON_MESSAGE_PATHS[name](value):
+            custom = item.get("customData")
+            if _is_any_bytes(custom):
+                customs.append((path, custom))
+        if customs:
+            value = json_loads_copy(value)
+            for path, _custom in customs:
+                target = value
+                for step in path:
+                    target = target[step]
+                del target["customData"]
+
+    message = json_format.ParseDict(value, classes()[name]())
+    for path, custom in customs:
+        any_message = _sub_message(message, path).customData
+        any_message.type_url = custom["@type"]
+        any_message.value = base64.b64decode(custom.get("value", ""))
+    return message
+
+
+def json_loads_copy(value):
+    """A deep copy of a JSON-like value."""
+    import copy
+
+    return copy.deepcopy(value)
+
+
+def _seldon_message_to_dict(message):
+    import base64
+
+    from google.protobuf import json_format
+
+    if message.WhichOneof("data_oneof") != "customData":
+        return json_format.MessageToDict(message)
+    custom = message.customData
+    copy = type(message)()
+    copy.CopyFrom(message)
+    copy.ClearField("customData")
+    out = json_format.MessageToDict(copy)
+    if custom.type_url or custom.value:
+        out["customData"] = {"@type": custom.type_url,
+                             "value": base64.b64encode(custom.value).decode("ascii")}
+    else:
+        out["customData"] = {}
+    return out
 
 
 def to_dict(message):
     """The proto3 JSON form of a protobuf message; a SeldonMessage of any generated class is
-    re-read with ours first, so that every class serialises alike."""
+    re-read with ours first, so that every class serialises alike. A ``customData`` is
+    written in libseldon's Any form, whatever its type."""
     from google.protobuf import json_format
 
     if is_message(message, "seldon.protos.SeldonMessage"):
@@ -285,6 +361,13 @@ def to_dict(message):
             copy = cls()
             copy.ParseFromString(message.SerializeToString())
             message = copy
+        return _seldon_message_to_dict(message)
+    if is_message(message, "seldon.protos.SeldonMessageList"):
+        out = json_format.MessageToDict(type(message)())
+        items = [_seldon_message_to_dict(item) for item in message.seldonMessages]
+        if items:
+            out["seldonMessages"] = items
+        return out
     return json_format.MessageToDict(message)
 
 
