@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -201,6 +202,10 @@ host_send (SeldonWorkerHost *self,
  * the host on the thread that will call [method@Seldon.WorkerHost.run]: a component with
  * %SELDON_COMPONENT_FLAGS_MAIN_CONTEXT is called on this thread's thread-default main context.
  *
+ * The process then ignores SIGTERM and SIGINT: its front stops it, after its calls in flight
+ * (the end of the channel), and a signal sent to every process of the service must not cut
+ * them short.
+ *
  * Returns: (transfer full): a new host, or %NULL if the channel is not usable
  *
  * Since: 1.0
@@ -217,6 +222,13 @@ seldon_worker_host_new (int      fd,
 
   g_return_val_if_fail (fd >= 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* The front decides when a worker stops (the end of its channel) and drains it first:
+   * SIGTERM and SIGINT sent to the whole process group or cgroup (Ctrl-C in a terminal,
+   * systemd's KillMode=control-group) must not cut calls in flight short. A worker dies
+   * with its front anyway (PR_SET_PDEATHSIG). */
+  signal (SIGTERM, SIG_IGN);
+  signal (SIGINT, SIG_IGN);
 
   self = g_object_new (SELDON_TYPE_WORKER_HOST, NULL);
   self->fd = fd;
@@ -387,7 +399,16 @@ host_call_run (SeldonWorkerHost *self,
   else if (g_cancellable_is_cancelled (hc->cancellable))
     reply = error_reply (self, SELDON_ERROR_UNAVAILABLE, "The call was cancelled");
   else
-    reply = seldon_engine_invoke (self->engine, hc->call, hc->cancellable);
+    {
+      gint64 started_us = g_get_monotonic_time ();
+
+      reply = seldon_engine_invoke (self->engine, hc->call, hc->cancellable);
+      if (reply != NULL)
+        {
+          reply->started_us = started_us;
+          reply->finished_us = g_get_monotonic_time ();
+        }
+    }
   if (reply == NULL)
     reply = error_reply (self, SELDON_ERROR_FAILED, "The call produced no answer");
 
@@ -825,7 +846,7 @@ seldon_worker_host_run (SeldonWorkerHost  *self,
   self->engine = seldon_engine_new (component, self->config);
   self->loop = g_main_loop_new (self->context, FALSE);
 
-  threads = seldon_config_get_effective_threads (self->config);
+  threads = seldon_worker_get_pool_threads (self->config);
   flags = seldon_component_get_flags (component);
   if (flags & (SELDON_COMPONENT_FLAGS_NOT_THREAD_SAFE | SELDON_COMPONENT_FLAGS_MAIN_CONTEXT))
     threads = 1;

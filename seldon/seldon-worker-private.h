@@ -24,9 +24,28 @@ SeldonReply *seldon_worker_call_finish (SeldonWorker        *self,
 void         seldon_worker_set_inline_max (SeldonWorker     *self,
                                            gsize             inline_max);
 
+/* One worker slot, for the metrics (seldon_worker_get_slot_info()). */
+typedef struct
+{
+  guint    slot;       /* worker_id */
+  int      pid;        /* the slot's process, 0 when it has none (down, or in-process) */
+  gboolean ready;      /* serving */
+  guint    restarts;   /* processes spawned for the slot after its first one */
+} SeldonWorkerSlotInfo;
+
+/* The pool, one SeldonWorkerSlotInfo per slot (an in-process worker is slot 0 with pid 0).
+ * Call it in the worker's main context. */
+GArray      *seldon_worker_get_slot_info  (SeldonWorker     *self);
+
 /* Computes the metadata and calls the component's load(), as every worker does before its
  * first call: a load() failing with NOT_IMPLEMENTED succeeds, any other failure becomes
  * SELDON_ERROR_LOAD_FAILED with the component's message. Shared with SeldonWorkerHost. */
+/* Calls one worker (or worker process) runs at once: the effective threads, or
+ * [property@Seldon.Config:grpc-threads] when gRPC is on and that is larger, which is how
+ * --grpc-threads bounds the gRPC calls in flight per worker (decisions.md D2: one pool serves
+ * both protocols). Shared with SeldonWorkerHost. */
+int          seldon_worker_get_pool_threads (SeldonConfig   *config);
+
 gboolean     seldon_worker_load_component (SeldonEngine     *engine,
                                            SeldonComponent  *component,
                                            GCancellable     *cancellable,

@@ -47,9 +47,19 @@
  *   while the others keep serving. The worker is ready once every process loaded its
  *   component; a process that fails to load at start-up fails the start.
  *
+ *   Each process is replaced after [property@Seldon.Config:max-requests] calls plus a random
+ *   0 to [property@Seldon.Config:max-requests-jitter] more, and every process is replaced,
+ *   one after another, by [method@Seldon.Worker.reload]. Either way no call fails: the new
+ *   process is started and loads its component first, then takes the slot's calls, while
+ *   the old one takes no new calls, finishes its own and exits. The slot number, which is
+ *   the `worker_id` of the metrics, stays the same. A process still running a call
+ *   two seconds after the call's deadline is stuck: it is killed (its other calls in flight
+ *   fail with 503) and respawned.
+ *
  * Either way calls complete in the caller's thread-default main context. Calls that arrive
  * before the worker is ready wait until it is. A call whose deadline passes before it ends is
- * answered with status 504; a call the worker cannot run (it is shutting down, its load
+ * answered with status 504, and one whose deadline passes or whose cancellable is cancelled
+ * while it waits for a thread never runs; a call the worker cannot run (it is shutting down, its load
  * failed, its process died, or too many calls are waiting, see
  * [property@Seldon.Config:max-queued]) is answered with status 503. Failures are always
  * answers, never errors.
@@ -64,6 +74,12 @@
 #define HEALTHY_RESET_US       (30 * G_USEC_PER_SEC)
 /* A process whose channel closed gets this long to exit before it is killed. */
 #define EXIT_GRACE_MS          2000
+/* A process still running a call this long after the call's deadline is killed (and
+ * respawned): it is stuck. */
+#define STUCK_GRACE_MS         2000
+/* Replacement processes loading at the same time during a reload (a rolling restart);
+ * recycling after max-requests replaces each slot's process independently. */
+#define MAX_RELOAD_REPLACEMENTS 1
 
 typedef struct _WorkerSlot WorkerSlot;
 
@@ -118,7 +134,12 @@ struct _SeldonWorker
   char           **envp;
   guint            n_processes;
   gsize            inline_max;
-  GPtrArray       *slots;         /* WorkerSlot* */
+  GPtrArray       *slots;         /* WorkerSlot*, by index: the slots that take calls */
+  GPtrArray       *all_slots;     /* WorkerSlot*, owned: those plus replacements and retiring ones */
+  int              max_requests;
+  int              max_requests_jitter;
+  guint            n_recycled;    /* processes replaced by a successor */
+  gboolean         reloading;     /* seldon_worker_reload() in progress */
   GQueue           queue;         /* WorkerJob*: calls waiting for a free worker thread */
   guint            next_slot;     /* where the search for a free slot starts (round robin) */
   GTask           *start_task;
@@ -135,6 +156,7 @@ enum
   PROP_ARGV,
   PROP_ENVIRON,
   PROP_N_PROCESSES,
+  PROP_RELOADING,
   N_PROPS
 };
 
@@ -172,6 +194,7 @@ typedef struct
   gulong           cancel_id;     /* process mode: on @cancellable, the caller's */
   gboolean         cancel_sent;   /* process mode: the CANCEL frame went out */
   GSource         *deadline_source;
+  GSource         *stuck_source;  /* process mode: kills the process after STUCK_GRACE_MS */
   gboolean         completed;     /* main context only */
 
   gint64           queued_at;     /* in-process: when it was queued for a thread */
@@ -208,6 +231,11 @@ worker_job_unref (WorkerJob *job)
     {
       g_source_destroy (job->deadline_source);
       g_clear_pointer (&job->deadline_source, g_source_unref);
+    }
+  if (job->stuck_source != NULL)
+    {
+      g_source_destroy (job->stuck_source);
+      g_clear_pointer (&job->stuck_source, g_source_unref);
     }
   g_clear_object (&job->task);
   g_clear_pointer (&job->context, g_main_context_unref);
@@ -276,6 +304,7 @@ worker_job_complete_call (WorkerJob   *job,
 }
 
 static gboolean process_job_cancelled_idle (gpointer user_data);
+static void job_watch_stuck (WorkerJob *job);
 
 static gboolean
 deadline_cb (gpointer user_data)
@@ -290,7 +319,10 @@ deadline_cb (gpointer user_data)
       worker_job_complete_call (job, make_error_reply (job->worker, SELDON_ERROR_TIMEOUT,
                                                        "Timeout: the call did not finish before its deadline"));
       if (is_process_mode (job->worker))
-        process_job_cancelled_idle (job);    /* the worker process cancels it */
+        {
+          process_job_cancelled_idle (job);    /* the worker process cancels it */
+          job_watch_stuck (job);               /* and is killed if it does not stop */
+        }
       else
         g_cancellable_cancel (job->cancellable);
     }
@@ -311,6 +343,18 @@ static void check_shutdown (SeldonWorker *self);
 /* ---------------------------------------------------------------------------------------- */
 /* Loading (shared with SeldonWorkerHost)                                                   */
 /* ---------------------------------------------------------------------------------------- */
+
+int
+seldon_worker_get_pool_threads (SeldonConfig *config)
+{
+  int threads = seldon_config_get_effective_threads (config);
+  int grpc_workers = 0, grpc_threads = 1;
+
+  g_object_get (config, "grpc-workers", &grpc_workers, "grpc-threads", &grpc_threads, NULL);
+  if (grpc_workers > 0 && grpc_threads > threads)
+    threads = grpc_threads;
+  return MAX (threads, 1);
+}
 
 gboolean
 seldon_worker_load_component (SeldonEngine     *engine,
@@ -432,7 +476,16 @@ run_call (SeldonWorker *self,
   else if (g_cancellable_is_cancelled (job->cancellable))
     job->reply = make_error_reply (self, SELDON_ERROR_UNAVAILABLE, "The call was cancelled");
   else
-    job->reply = seldon_engine_invoke (self->engine, job->call, job->cancellable);
+    {
+      gint64 started_us = g_get_monotonic_time ();
+
+      job->reply = seldon_engine_invoke (self->engine, job->call, job->cancellable);
+      if (job->reply != NULL)
+        {
+          job->reply->started_us = started_us;
+          job->reply->finished_us = g_get_monotonic_time ();
+        }
+    }
 
   if (job->reply == NULL)
     job->reply = make_error_reply (self, SELDON_ERROR_FAILED, "The call produced no answer");
@@ -895,11 +948,22 @@ struct _WorkerSlot
   GSource             *kill_source;
   char                *failure;      /* the process's LOAD_FAILED message */
   int                  failure_status;
+  guint                n_spawned;    /* processes spawned for this slot (metrics: restarts) */
+
+  /* Recycling (max-requests) and reload. */
+  guint64              served;       /* calls sent to the current process */
+  guint64              limit;        /* recycle after this many calls; 0 = never */
+  gboolean             recycle_wanted;
+  WorkerSlot          *successor;    /* active slot: its replacement, loading */
+  WorkerSlot          *replaces;     /* replacement: the active slot it takes over from */
+  gboolean             retiring;     /* replaced: takes no calls, finishes its own, exits */
 };
 
 static gboolean slot_spawn (WorkerSlot *slot, GError **error);
 static void slot_channel_closed (WorkerSlot *slot);
 static void process_pump (SeldonWorker *self);
+static void recycle_next (SeldonWorker *self);
+static void slot_retire_if_idle (WorkerSlot *slot);
 
 static void
 destroy_source (GSource **source)
@@ -955,6 +1019,19 @@ slot_close_fd (WorkerSlot *slot)
     }
 }
 
+/* Main context: @job is no longer running in a process. */
+static void
+job_clear_stuck (WorkerJob *job)
+{
+  GSource *source = g_steal_pointer (&job->stuck_source);
+
+  if (source != NULL)
+    {
+      g_source_destroy (source);
+      g_source_unref (source);
+    }
+}
+
 /* Fails every call in flight on @slot with 503 @message; returns how many there were. */
 static guint
 slot_fail_inflight (WorkerSlot *slot,
@@ -970,6 +1047,7 @@ slot_fail_inflight (WorkerSlot *slot,
       WorkerJob *job = l->data;
 
       job->slot = NULL;
+      job_clear_stuck (job);
       if (!job->completed)
         n++;
       worker_job_complete_call (job, make_error_reply (self, SELDON_ERROR_UNAVAILABLE, message));
@@ -1146,8 +1224,8 @@ start_fail (SeldonWorker *self,
   g_autoptr(GTask) task = g_steal_pointer (&self->start_task);
 
   self->failed = TRUE;
-  for (guint i = 0; i < self->slots->len; i++)
-    slot_kill (g_ptr_array_index (self->slots, i));
+  for (guint i = 0; i < self->all_slots->len; i++)
+    slot_kill (g_ptr_array_index (self->all_slots, i));
   if (task != NULL)
     g_task_return_error (task, g_steal_pointer (&owned));
   fail_queue (self, "The model failed to load");
@@ -1202,6 +1280,71 @@ slot_schedule_respawn (WorkerSlot *slot,
 }
 
 static void slot_read (WorkerSlot *slot, gboolean drain);
+static void reload_check_done (SeldonWorker *self);
+
+/* Calls after which a new process is replaced (max-requests + random jitter), 0 = never. */
+static guint64
+compute_limit (SeldonWorker *self)
+{
+  if (self->max_requests <= 0)
+    return 0;
+  return (guint64) self->max_requests +
+         (self->max_requests_jitter > 0 ? (guint64) g_random_int_range (0, self->max_requests_jitter + 1) : 0);
+}
+
+/* Main context: the process of a replacement (not ready yet) or of a replaced slot exited;
+ * @slot is freed. */
+static void
+slot_discard_exited (WorkerSlot *slot,
+                     const char *how)
+{
+  SeldonWorker *self = slot->worker;
+  g_autofree char *message = NULL;
+  WorkerSlot *old = slot->replaces;
+  gboolean stopping = g_atomic_int_get (&self->stopping) || self->failed;
+  guint n_failed;
+
+  slot->state = SLOT_DOWN;
+  slot_close_fd (slot);
+  destroy_source (&slot->kill_source);
+  g_clear_object (&slot->wait_cancellable);
+  g_clear_object (&slot->process);
+  message = g_strdup_printf ("Worker %u exited unexpectedly (%s) while running this call", slot->index, how);
+  n_failed = slot_fail_inflight (slot, message);
+
+  if (old != NULL)
+    {
+      old->successor = NULL;
+      slot->replaces = NULL;
+      old->recycle_wanted = FALSE;
+      if (old->limit != 0)
+        old->limit = old->served + compute_limit (self);
+      if (!stopping)
+        {
+          if (slot->failure != NULL)
+            g_warning ("The replacement of worker %u (pid %d) failed to load: %s", slot->index,
+                       slot->pid, slot->failure);
+          else
+            g_warning ("The replacement of worker %u (pid %d) exited (%s) before it was ready",
+                       slot->index, slot->pid, how);
+        }
+      if (old->process == NULL && !stopping && old->respawn_source == NULL)
+        slot_schedule_respawn (old, old->backoff_ms);
+      else if (old->process != NULL && !stopping)
+        g_warning ("Worker %u keeps pid %d", old->index, old->pid);
+    }
+  else if (n_failed > 0)
+    g_warning ("Replaced worker %u (pid %d) exited (%s); %u call(s) in flight failed",
+               slot->index, slot->pid, how, n_failed);
+  else
+    g_debug ("Replaced worker %u (pid %d) exited (%s)", slot->index, slot->pid, how);
+
+  g_ptr_array_remove (self->all_slots, slot);
+  check_shutdown (self);
+  process_pump (self);
+  recycle_next (self);
+  reload_check_done (self);
+}
 
 /* Main context: @slot's process exited. */
 static void
@@ -1219,6 +1362,12 @@ slot_process_exited (WorkerSlot *slot)
   if (slot->fd >= 0 && slot->state != SLOT_DOWN)
     slot_read (slot, TRUE);
   was_ready = slot->ready_time != 0;
+
+  if (slot->retiring || slot->replaces != NULL)
+    {
+      slot_discard_exited (slot, how);   /* frees @slot */
+      return;
+    }
 
   /* Down before its calls fail: their callers may make new calls at once. */
   slot->state = SLOT_DOWN;
@@ -1242,6 +1391,19 @@ slot_process_exited (WorkerSlot *slot)
     {
       start_fail (self, slot_start_error (slot, how));
       g_clear_pointer (&slot->failure, g_free);
+      return;
+    }
+
+  if (slot->successor != NULL)
+    {
+      /* Its replacement is loading: it takes over when ready, or the slot is respawned if it
+       * fails (slot_discard_exited()). */
+      g_warning ("Worker %u (pid %d) exited unexpectedly (%s); %u call(s) in flight failed; "
+                 "its replacement (pid %d) is loading", slot->index, pid, how, n_failed,
+                 slot->successor->pid);
+      slot->ready_time = 0;
+      g_clear_pointer (&slot->failure, g_free);
+      process_pump (self);
       return;
     }
 
@@ -1288,6 +1450,39 @@ slot_exited_cb (GObject      *source,
   slot_process_exited (slot);
 }
 
+/* Main context: the replacement @succ loaded: it takes its slot's calls from now on, and
+ * the process it replaces finishes its own calls and exits. */
+static void
+slot_take_over (WorkerSlot *succ)
+{
+  SeldonWorker *self = succ->worker;
+  WorkerSlot *old = succ->replaces;
+
+  succ->replaces = NULL;
+  old->successor = NULL;
+  succ->backoff_ms = old->backoff_ms;
+  self->slots->pdata[succ->index] = succ;
+  self->n_recycled++;
+  destroy_source (&old->respawn_source);
+
+  if (old->process != NULL)
+    {
+      g_info ("Worker %u: pid %d took over from pid %d after %" G_GUINT64_FORMAT " call(s)",
+              succ->index, succ->pid, old->pid, old->served);
+      old->retiring = TRUE;
+      slot_retire_if_idle (old);
+    }
+  else
+    {
+      g_info ("Worker %u (pid %d) is back, with %u thread(s)", succ->index, succ->pid, succ->capacity);
+      g_ptr_array_remove (self->all_slots, old);
+    }
+
+  process_pump (self);
+  recycle_next (self);
+  reload_check_done (self);
+}
+
 /* Main context: READY. */
 static void
 slot_ready (WorkerSlot        *slot,
@@ -1307,6 +1502,12 @@ slot_ready (WorkerSlot        *slot,
   slot->state = SLOT_READY;
   slot->capacity = MAX (n_threads, 1);
   slot->ready_time = g_get_monotonic_time ();
+
+  if (slot->replaces != NULL)
+    {
+      slot_take_over (slot);
+      return;
+    }
 
   if (self->start_task != NULL)
     {
@@ -1355,6 +1556,21 @@ slot_load_failed (WorkerSlot        *slot,
   slot_channel_closed (slot);
 }
 
+/* Main context: a replaced process that answered its last call is told to exit (the end of
+ * its channel), and killed if it does not. */
+static void
+slot_retire_if_idle (WorkerSlot *slot)
+{
+  if (!slot->retiring || slot->state != SLOT_READY || g_hash_table_size (slot->inflight) > 0)
+    return;
+
+  slot->state = SLOT_CLOSING;
+  slot_close_fd (slot);
+  if (slot->process != NULL && slot->kill_source == NULL)
+    slot->kill_source = attach_timeout (slot->worker, EXIT_GRACE_MS, "[seldon] worker exit grace",
+                                        slot_kill_cb, slot);
+}
+
 /* Main context: REPLY. */
 static void
 slot_reply (WorkerSlot        *slot,
@@ -1372,6 +1588,7 @@ slot_reply (WorkerSlot        *slot,
     }
 
   job->slot = NULL;
+  job_clear_stuck (job);
   reply = seldon_frame_parse_reply (frame, &error);
   if (reply == NULL)
     {
@@ -1382,6 +1599,7 @@ slot_reply (WorkerSlot        *slot,
   worker_job_complete_call (job, reply);
   self->n_outstanding--;
   worker_job_unref (job);
+  slot_retire_if_idle (slot);
 }
 
 /* Reads the frames waiting on @slot's channel: a batch, or everything (@drain). */
@@ -1502,10 +1720,14 @@ slot_spawn (WorkerSlot  *slot,
     }
 
   slot->pid = (int) g_ascii_strtoll (g_subprocess_get_identifier (slot->process), NULL, 10);
+  slot->n_spawned++;
   slot->fd = fds[0];
   slot->state = SLOT_LOADING;
   slot->capacity = 0;
   slot->last_id = 0;
+  slot->served = 0;
+  slot->limit = compute_limit (self);
+  slot->recycle_wanted = FALSE;
   g_clear_pointer (&slot->failure, g_free);
 
   slot->wait_cancellable = g_cancellable_new ();
@@ -1513,6 +1735,9 @@ slot_spawn (WorkerSlot  *slot,
 
   slot->in_source = g_unix_fd_source_new (slot->fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
   g_source_set_static_name (slot->in_source, "[seldon] worker channel");
+  /* Not blocked while it dispatches: GLib would take the fd out of the poll set and put it
+   * back (two wake-ups of the context per answer). Nothing here runs a nested loop. */
+  g_source_set_can_recurse (slot->in_source, TRUE);
   g_source_set_callback (slot->in_source, (GSourceFunc) (void (*) (void)) slot_readable_cb, slot, NULL);
   g_source_attach (slot->in_source, self->context);
 
@@ -1590,7 +1815,35 @@ slot_send_call (WorkerSlot *slot,
 
   /* The frame holds what the worker process needs; the request is no longer needed here. */
   g_clear_pointer (&job->call, seldon_call_free);
+
+  /* max-requests: a replacement is started, and takes over once loaded. */
+  slot->served++;
+  if (slot->limit != 0 && slot->served >= slot->limit && !slot->recycle_wanted)
+    {
+      slot->recycle_wanted = TRUE;
+      recycle_next (self);
+    }
   return FALSE;
+}
+
+/* Main context: answers @job (reference transferred) instead of running it when its caller
+ * is gone or its deadline passed; returns TRUE if it did. A dropped call never reaches a
+ * worker process. */
+static gboolean
+job_drop_if_stale (SeldonWorker *self,
+                   WorkerJob    *job)
+{
+  if (job->completed)
+    ;   /* answered already (its deadline passed) */
+  else if (job->cancellable != NULL && g_cancellable_is_cancelled (job->cancellable))
+    worker_job_complete_call (job, make_error_reply (self, SELDON_ERROR_UNAVAILABLE, "The call was cancelled"));
+  else if (job->call != NULL && job->call->deadline != 0 && g_get_monotonic_time () >= job->call->deadline)
+    worker_job_complete_call (job, make_error_reply (self, SELDON_ERROR_TIMEOUT,
+                                                     "Timeout: the call waited past its deadline"));
+  else
+    return FALSE;
+  worker_job_unref (job);
+  return TRUE;
 }
 
 /* Main context: hands waiting calls to free worker threads. */
@@ -1604,8 +1857,115 @@ process_pump (SeldonWorker *self)
       WorkerJob *job = g_queue_pop_head (&self->queue);
 
       job->queued = FALSE;
-      slot_send_call (slot, job);
+      if (!job_drop_if_stale (self, job))
+        slot_send_call (slot, job);
     }
+}
+
+/* Main context, process mode: @job's deadline passed while a worker process runs it. If the
+ * process has not answered STUCK_GRACE_MS later, it is stuck (a model that ignores the
+ * cancellation, an endless loop): it is killed, which fails its other calls in flight with
+ * 503, and respawned. */
+static gboolean
+job_stuck_cb (gpointer user_data)
+{
+  WorkerJob *job = user_data;
+  WorkerSlot *slot = job->slot;
+
+  g_clear_pointer (&job->stuck_source, g_source_unref);
+  if (slot != NULL && slot->process != NULL)
+    {
+      g_warning ("Worker %u (pid %d) still runs a call %u ms after its deadline: killing it",
+                 slot->index, slot->pid, (guint) STUCK_GRACE_MS);
+      g_subprocess_force_exit (slot->process);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+job_watch_stuck (WorkerJob *job)
+{
+  if (job->slot == NULL || job->stuck_source != NULL)
+    return;
+
+  job->stuck_source = g_timeout_source_new (STUCK_GRACE_MS);
+  g_source_set_static_name (job->stuck_source, "[seldon] stuck call");
+  g_source_set_callback (job->stuck_source, job_stuck_cb, worker_job_ref (job),
+                         (GDestroyNotify) worker_job_unref);
+  g_source_attach (job->stuck_source, job->worker->context);
+}
+
+/* Main context: starts a replacement for @slot; FALSE if it could not be spawned. */
+static gboolean
+slot_start_successor (WorkerSlot *slot)
+{
+  SeldonWorker *self = slot->worker;
+  g_autoptr(GError) error = NULL;
+  WorkerSlot *succ = slot_new (self, slot->index);
+
+  succ->n_spawned = slot->n_spawned;
+  succ->replaces = slot;
+  slot->successor = succ;
+  g_ptr_array_add (self->all_slots, succ);
+  if (!slot_spawn (succ, &error))
+    {
+      g_warning ("Cannot start a replacement for worker %u: %s", slot->index, error->message);
+      slot->successor = NULL;
+      slot->recycle_wanted = FALSE;
+      if (slot->limit != 0)
+        slot->limit = slot->served + compute_limit (self);
+      g_ptr_array_remove (self->all_slots, succ);
+      return FALSE;
+    }
+  g_debug ("Worker %u (pid %d): replacement pid %d is loading (%" G_GUINT64_FORMAT " call(s) served)",
+           slot->index, slot->pid, succ->pid, slot->served);
+  return TRUE;
+}
+
+/* Main context: starts replacements for the slots that want one (MAX_RELOAD_REPLACEMENTS at
+ * a time during a reload). */
+static void
+recycle_next (SeldonWorker *self)
+{
+  guint loading = 0, max_loading;
+
+  if (!is_process_mode (self) || g_atomic_int_get (&self->stopping) || self->failed ||
+      self->start_task != NULL)
+    return;
+
+  for (guint i = 0; i < self->slots->len; i++)
+    if (((WorkerSlot *) g_ptr_array_index (self->slots, i))->successor != NULL)
+      loading++;
+
+  max_loading = self->reloading ? MAX_RELOAD_REPLACEMENTS : self->slots->len;
+  for (guint i = 0; i < self->slots->len && loading < max_loading; i++)
+    {
+      WorkerSlot *slot = g_ptr_array_index (self->slots, i);
+
+      if (!slot->recycle_wanted || slot->successor != NULL || slot->state != SLOT_READY)
+        continue;
+      if (slot_start_successor (slot))
+        loading++;
+    }
+}
+
+/* Main context: a reload is over once no slot wants or waits for a replacement. */
+static void
+reload_check_done (SeldonWorker *self)
+{
+  if (!self->reloading)
+    return;
+
+  for (guint i = 0; i < self->slots->len; i++)
+    {
+      WorkerSlot *slot = g_ptr_array_index (self->slots, i);
+
+      if (slot->successor != NULL || (slot->recycle_wanted && slot->state == SLOT_READY))
+        return;
+    }
+  self->reloading = FALSE;
+  g_info ("Reload done: every worker process was replaced");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RELOADING]);
 }
 
 /* Main context: runs @job (reference transferred) on a free worker thread, or queues it. */
@@ -1624,6 +1984,8 @@ process_submit (SeldonWorker *self,
 
   if (g_queue_is_empty (&self->queue) && (slot = pick_slot (self)) != NULL)
     {
+      if (job_drop_if_stale (self, job))
+        return;
       if (slot_send_call (slot, job))
         process_pump (self);
       return;
@@ -1745,9 +2107,9 @@ check_shutdown (SeldonWorker *self)
 
   if (is_process_mode (self))
     {
-      for (guint i = 0; i < self->slots->len; i++)
+      for (guint i = 0; i < self->all_slots->len; i++)
         {
-          WorkerSlot *slot = g_ptr_array_index (self->slots, i);
+          WorkerSlot *slot = g_ptr_array_index (self->all_slots, i);
 
           if (g_queue_is_empty (&self->queue) && g_hash_table_size (slot->inflight) == 0)
             {
@@ -1784,9 +2146,9 @@ shutdown_now (SeldonWorker *self)
   if (is_process_mode (self))
     {
       fail_queue (self, "The worker is shutting down");
-      for (guint i = 0; i < self->slots->len; i++)
+      for (guint i = 0; i < self->all_slots->len; i++)
         {
-          WorkerSlot *slot = g_ptr_array_index (self->slots, i);
+          WorkerSlot *slot = g_ptr_array_index (self->all_slots, i);
 
           slot_fail_inflight (slot, "The worker is shutting down");
           slot_kill (slot);
@@ -1855,12 +2217,14 @@ seldon_worker_constructed (GObject *object)
                 "graceful-timeout", &self->graceful_timeout,
                 "workers", &workers,
                 "grpc-workers", &grpc_workers,
+                "max-requests", &self->max_requests,
+                "max-requests-jitter", &self->max_requests_jitter,
                 NULL);
   self->write_flags = (pretty ? SELDON_JSON_WRITE_PRETTY : 0) |
                       (sort_keys ? SELDON_JSON_WRITE_SORT_KEYS : 0) |
                       (ascii ? SELDON_JSON_WRITE_ASCII : 0);
 
-  threads = seldon_config_get_effective_threads (self->config);
+  threads = seldon_worker_get_pool_threads (self->config);
 
   if (is_process_mode (self))
     {
@@ -1869,9 +2233,15 @@ seldon_worker_constructed (GObject *object)
       self->n_processes = (guint) MAX (1, MAX (workers, grpc_workers));
       self->n_threads = (guint) MAX (threads, 1);
       self->inline_max = SELDON_CHANNEL_DEFAULT_INLINE;
-      self->slots = g_ptr_array_new_with_free_func ((GDestroyNotify) slot_free);
+      self->slots = g_ptr_array_new ();
+      self->all_slots = g_ptr_array_new_with_free_func ((GDestroyNotify) slot_free);
       for (guint i = 0; i < self->n_processes; i++)
-        g_ptr_array_add (self->slots, slot_new (self, i));
+        {
+          WorkerSlot *slot = slot_new (self, i);
+
+          g_ptr_array_add (self->slots, slot);
+          g_ptr_array_add (self->all_slots, slot);
+        }
       return;
     }
 
@@ -1938,9 +2308,9 @@ seldon_worker_dispose (GObject *object)
         start_fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                "The worker was disposed"));
       fail_queue (self, "The worker is shutting down");
-      for (guint i = 0; i < self->slots->len; i++)
+      for (guint i = 0; i < self->all_slots->len; i++)
         {
-          WorkerSlot *slot = g_ptr_array_index (self->slots, i);
+          WorkerSlot *slot = g_ptr_array_index (self->all_slots, i);
 
           slot_fail_inflight (slot, "The worker is shutting down");
           /* A serving process exits at the end of its channel; one still loading is killed. */
@@ -1971,6 +2341,7 @@ seldon_worker_finalize (GObject *object)
   g_mutex_clear (&self->run_lock);
   g_cond_clear (&self->run_cond);
   g_clear_pointer (&self->slots, g_ptr_array_unref);
+  g_clear_pointer (&self->all_slots, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->engine, seldon_engine_free);
   g_clear_pointer (&self->argv, g_strfreev);
@@ -2011,6 +2382,9 @@ seldon_worker_get_property (GObject    *object,
       break;
     case PROP_N_PROCESSES:
       g_value_set_uint (value, self->n_processes);
+      break;
+    case PROP_RELOADING:
+      g_value_set_boolean (value, self->reloading);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -2154,6 +2528,20 @@ seldon_worker_class_init (SeldonWorkerClass *klass)
    */
   properties[PROP_READY] =
     g_param_spec_boolean ("ready", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SeldonWorker:reloading:
+   *
+   * Whether a reload ([method@Seldon.Worker.reload]) is in progress: %TRUE from the call
+   * until every worker process was replaced (or its replacement failed). Notified in the
+   * context that created the worker.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_RELOADING] =
+    g_param_spec_boolean ("reloading", NULL, NULL,
                           FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
@@ -2469,7 +2857,12 @@ seldon_worker_shutdown_async (SeldonWorker        *self,
   g_source_set_callback (self->shutdown_timeout, shutdown_timeout_cb, self, NULL);
   g_source_attach (self->shutdown_timeout, g_task_get_context (self->shutdown_task));
   if (cancellable != NULL)
-    g_signal_connect_object (cancellable, "cancelled", G_CALLBACK (shutdown_cancelled_cb), self, 0);
+    {
+      g_signal_connect_object (cancellable, "cancelled", G_CALLBACK (shutdown_cancelled_cb), self, 0);
+      /* Already cancelled: no "cancelled" signal comes; stop at once all the same. */
+      if (g_cancellable_is_cancelled (cancellable))
+        shutdown_cancelled_cb (cancellable, self);
+    }
 
   check_shutdown (self);
 }
@@ -2565,6 +2958,13 @@ seldon_worker_call_async (SeldonWorker        *self,
 
   if (!self->ready && !self->failed && !g_atomic_int_get (&self->stopping))
     {
+      if (self->max_queued > 0 && self->waiting.length >= (guint) self->max_queued)
+        {
+          worker_job_complete_call (job, make_error_reply (self, SELDON_ERROR_UNAVAILABLE,
+                                                           "Too many calls are waiting for the model"));
+          worker_job_unref (job);
+          return;
+        }
       g_queue_push_tail (&self->waiting, job);
       return;
     }
@@ -2579,6 +2979,144 @@ seldon_worker_set_inline_max (SeldonWorker *self,
   g_return_if_fail (SELDON_IS_WORKER (self));
 
   self->inline_max = seldon_channel_clamp_inline (inline_max);
+}
+
+/**
+ * seldon_worker_reload:
+ * @self: a [class@Seldon.Worker]
+ *
+ * Restarts every worker process, one after another, without failing a call (what SIGHUP
+ * does to `seldon-microservice`): for each slot a new process is started and loads the
+ * component; once it is ready it takes the slot's new calls, and the old process finishes
+ * the calls it has and exits. The slot number, and so its metrics series, stay the same.
+ * [property@Seldon.Worker:reloading] is %TRUE until every process was replaced. A
+ * replacement that fails to load leaves the old process serving.
+ *
+ * An in-process worker has no process to restart: it does nothing.
+ *
+ * Returns: %TRUE if a reload started (or one was already in progress)
+ *
+ * Since: 1.0
+ */
+gboolean
+seldon_worker_reload (SeldonWorker *self)
+{
+  g_return_val_if_fail (SELDON_IS_WORKER (self), FALSE);
+
+  if (!is_process_mode (self) || !self->ready || self->failed || g_atomic_int_get (&self->stopping))
+    return FALSE;
+
+  for (guint i = 0; i < self->slots->len; i++)
+    {
+      WorkerSlot *slot = g_ptr_array_index (self->slots, i);
+
+      /* A replacement loading now (max-requests) already loads the component afresh. */
+      if (slot->successor == NULL)
+        slot->recycle_wanted = TRUE;
+    }
+  if (!self->reloading)
+    {
+      self->reloading = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RELOADING]);
+    }
+  recycle_next (self);
+  reload_check_done (self);
+  return TRUE;
+}
+
+/**
+ * seldon_worker_is_reloading:
+ * @self: a [class@Seldon.Worker]
+ *
+ * Gets [property@Seldon.Worker:reloading].
+ *
+ * Returns: %TRUE while a reload is in progress
+ *
+ * Since: 1.0
+ */
+gboolean
+seldon_worker_is_reloading (SeldonWorker *self)
+{
+  g_return_val_if_fail (SELDON_IS_WORKER (self), FALSE);
+
+  return self->reloading;
+}
+
+/**
+ * seldon_worker_get_n_ready:
+ * @self: a [class@Seldon.Worker]
+ *
+ * Counts the worker processes that serve calls now (loaded, not exiting). An in-process
+ * worker counts as one once it is ready.
+ *
+ * Returns: the number of serving worker processes
+ *
+ * Since: 1.0
+ */
+guint
+seldon_worker_get_n_ready (SeldonWorker *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (SELDON_IS_WORKER (self), 0);
+
+  if (!is_process_mode (self))
+    return self->ready && !self->failed ? 1 : 0;
+  for (guint i = 0; i < self->slots->len; i++)
+    if (((WorkerSlot *) g_ptr_array_index (self->slots, i))->state == SLOT_READY)
+      n++;
+  return n;
+}
+
+/**
+ * seldon_worker_get_n_recycled:
+ * @self: a [class@Seldon.Worker]
+ *
+ * Counts the worker processes that were replaced by a new one after
+ * [property@Seldon.Config:max-requests] calls or by [method@Seldon.Worker.reload].
+ *
+ * Returns: the number of replaced worker processes
+ *
+ * Since: 1.0
+ */
+guint
+seldon_worker_get_n_recycled (SeldonWorker *self)
+{
+  g_return_val_if_fail (SELDON_IS_WORKER (self), 0);
+
+  return self->n_recycled;
+}
+
+/* The pool as the metrics see it (main context only): one entry per slot, an in-process
+ * worker being slot 0 with pid 0. */
+GArray *
+seldon_worker_get_slot_info (SeldonWorker *self)
+{
+  GArray *info;
+
+  g_return_val_if_fail (SELDON_IS_WORKER (self), NULL);
+
+  info = g_array_new (FALSE, TRUE, sizeof (SeldonWorkerSlotInfo));
+  if (self->slots == NULL)
+    {
+      SeldonWorkerSlotInfo entry = { 0, 0, self->ready, 0 };
+
+      g_array_append_val (info, entry);
+      return info;
+    }
+  for (guint i = 0; i < self->slots->len; i++)
+    {
+      WorkerSlot *slot = g_ptr_array_index (self->slots, i);
+      SeldonWorkerSlotInfo entry = {
+        slot->index,
+        slot->process != NULL ? slot->pid : 0,
+        slot->state == SLOT_READY,
+        slot->n_spawned > 1 ? slot->n_spawned - 1 : 0,
+      };
+
+      g_array_append_val (info, entry);
+    }
+  return info;
 }
 
 SeldonReply *

@@ -34,6 +34,14 @@ guint            seldon_worker_get_n_processes (SeldonWorker      *self);
 SELDON_AVAILABLE_IN_1_0
 gboolean         seldon_worker_is_ready      (SeldonWorker        *self);
 SELDON_AVAILABLE_IN_1_0
+gboolean         seldon_worker_reload        (SeldonWorker        *self);
+SELDON_AVAILABLE_IN_1_0
+gboolean         seldon_worker_is_reloading  (SeldonWorker        *self);
+SELDON_AVAILABLE_IN_1_0
+guint            seldon_worker_get_n_ready   (SeldonWorker        *self);
+SELDON_AVAILABLE_IN_1_0
+guint            seldon_worker_get_n_recycled (SeldonWorker       *self);
+SELDON_AVAILABLE_IN_1_0
 void             seldon_worker_start_async   (SeldonWorker        *self,
                                               GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,

@@ -5,8 +5,14 @@
  *
  * Serves a Seldon Core v1 model component over REST, as the Python wrapper's
  * seldon-core-microservice does (installed under that name too). Start-up: configuration
- * (smd-options.c) ⇒ component parameters ⇒ the component module ⇒ SeldonWorker (metadata,
- * load) ⇒ SeldonServer ⇒ pidfile ⇒ main loop until SIGTERM/SIGINT.
+ * (smd-options.c) ⇒ component parameters ⇒ the component module ⇒ SeldonWorker ⇒
+ * SeldonServer (its listeners, or the sockets systemd passed) ⇒ pidfile ⇒ the workers load
+ * the component ⇒ READY=1 to systemd ⇒ main loop.
+ *
+ * Signals: SIGTERM and SIGINT stop gracefully (no new connections, the calls in flight
+ * finish within graceful-timeout seconds, the worker processes exit, the pidfile is removed,
+ * exit status 0); a second one stops at once. SIGHUP replaces every worker process, one
+ * after another, without failing a call (the model is loaded afresh).
  */
 
 #include "config.h"
@@ -24,6 +30,7 @@
 #include "smd-log.h"
 #include "smd-options.h"
 #include "smd-parameters.h"
+#include "smd-systemd.h"
 
 typedef struct
 {
@@ -40,7 +47,13 @@ typedef struct
   GCancellable *cancellable;  /* cancelled by a second signal, or a signal during start-up */
   gboolean stopping;
   gboolean stopped;
-  guint signal_ids[2];
+  gboolean server_stopped;
+  gboolean worker_shutdown_started;
+  gboolean workers_stopped;
+  guint grace_id;             /* the graceful timeout: calls still running get 503 */
+  guint signal_ids[3];
+  guint watchdog_id;
+  gulong reloading_id;
 } Smd;
 
 static void
@@ -48,6 +61,10 @@ smd_clear (Smd *smd)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (smd->signal_ids); i++)
     g_clear_handle_id (&smd->signal_ids[i], g_source_remove);
+  g_clear_handle_id (&smd->watchdog_id, g_source_remove);
+  g_clear_handle_id (&smd->grace_id, g_source_remove);
+  if (smd->worker != NULL)
+    g_clear_signal_handler (&smd->reloading_id, smd->worker);
 
   if (smd->pidfile_written)
     {
@@ -100,27 +117,12 @@ apply_log_level (SeldonConfig *config)
 static void
 log_unavailable_features (SeldonConfig *config)
 {
-  int persistence, tracing, grpc_workers, grpc_port, max_requests;
+  int persistence;
 
-  g_object_get (config,
-                "persistence", &persistence,
-                "tracing", &tracing,
-                "grpc-workers", &grpc_workers,
-                "grpc-port", &grpc_port,
-                "max-requests", &max_requests,
-                NULL);
+  g_object_get (config, "persistence", &persistence, NULL);
 
   if (persistence != 0)
     SMD_LOG_ERROR ("Persistence: ignored, persistence is deprecated");
-  if (grpc_workers > 0)
-    g_warning ("gRPC listener on port %d is not available in this build yet (GRPC_WORKERS=%d)",
-               grpc_port, grpc_workers);
-  if (tracing != 0)
-    g_warning ("Tracing is not available in this build yet (TRACING=%d): no spans are recorded",
-               tracing);
-  if (max_requests > 0)
-    g_warning ("Worker recycling is not available in this build yet (GUNICORN_MAX_REQUESTS=%d)",
-               max_requests);
 }
 
 static void
@@ -156,6 +158,19 @@ write_pidfile (Smd     *smd,
   return TRUE;
 }
 
+/* The program stops once the front answered everything (or gave up) and every worker
+ * process is gone. */
+static void
+check_stopped (Smd *smd)
+{
+  if (!smd->server_stopped || !smd->workers_stopped || smd->stopped)
+    return;
+  smd->stopped = TRUE;
+  g_clear_handle_id (&smd->grace_id, g_source_remove);
+  if (smd->loop != NULL)
+    g_main_loop_quit (smd->loop);
+}
+
 static void
 worker_shutdown_cb (GObject      *source,
                     GAsyncResult *result,
@@ -166,9 +181,19 @@ worker_shutdown_cb (GObject      *source,
 
   if (!seldon_worker_shutdown_finish (SELDON_WORKER (source), result, &error))
     g_debug ("Worker shutdown: %s", error->message);
-  smd->stopped = TRUE;
-  if (smd->loop != NULL)
-    g_main_loop_quit (smd->loop);
+  g_info ("Every worker stopped");
+  smd->workers_stopped = TRUE;
+  check_stopped (smd);
+}
+
+static void
+start_worker_shutdown (Smd          *smd,
+                       GCancellable *cancellable)
+{
+  if (smd->worker_shutdown_started)
+    return;
+  smd->worker_shutdown_started = TRUE;
+  seldon_worker_shutdown_async (smd->worker, cancellable, worker_shutdown_cb, smd);
 }
 
 static void
@@ -181,8 +206,28 @@ shutdown_cb (GObject      *source,
 
   if (!seldon_server_shutdown_finish (SELDON_SERVER (source), result, &error))
     g_debug ("Shutdown: %s", error->message);
+  smd->server_stopped = TRUE;
   /* The front is drained: let the workers finish and stop their processes. */
-  seldon_worker_shutdown_async (smd->worker, smd->cancellable, worker_shutdown_cb, smd);
+  start_worker_shutdown (smd, smd->cancellable);
+  check_stopped (smd);
+}
+
+/* The graceful timeout is about to end: the calls still running in worker processes are
+ * answered 503 (gRPC UNAVAILABLE) while the front can still send the answers, and the
+ * processes are stopped. */
+static gboolean
+grace_expired_cb (gpointer user_data)
+{
+  Smd *smd = user_data;
+  g_autoptr(GCancellable) now = g_cancellable_new ();
+
+  smd->grace_id = 0;
+  if (smd->worker_shutdown_started)
+    return G_SOURCE_REMOVE;
+  g_warning ("Graceful shutdown: calls still running; they are answered 503 and the workers stopped");
+  start_worker_shutdown (smd, now);
+  g_cancellable_cancel (now);
+  return G_SOURCE_REMOVE;
 }
 
 /* Appends @dir to the search path variable @name of @envp. */
@@ -278,6 +323,7 @@ static gboolean
 signal_cb (gpointer user_data)
 {
   Smd *smd = user_data;
+  int graceful_timeout = 30;
 
   if (smd->stopping)
     {
@@ -288,6 +334,7 @@ signal_cb (gpointer user_data)
     }
 
   smd->stopping = TRUE;
+  smd_systemd_notify ("STOPPING=1\nSTATUS=Stopping: finishing the calls in flight");
 
   if (!smd->start_done)
     {
@@ -297,9 +344,65 @@ signal_cb (gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
 
-  g_info ("Shutting down: stopping the listener and finishing the calls in flight");
+  g_info ("Shutting down: stopping the listeners and finishing the calls in flight");
+  g_object_get (smd->config, "graceful-timeout", &graceful_timeout, NULL);
+  /* Half a second before the front's own graceful timeout (which closes what is left). */
+  smd->grace_id = g_timeout_add ((guint) MAX ((gint64) graceful_timeout * 1000 - 500, 0),
+                                 grace_expired_cb, smd);
   seldon_server_shutdown_async (smd->server, smd->cancellable, shutdown_cb, smd);
 
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+notify_serving (Smd *smd)
+{
+  smd_systemd_notifyf ("READY=1\nSTATUS=Serving: %u worker process(es) x %u thread(s)",
+                       MAX (seldon_worker_get_n_processes (smd->worker), 1),
+                       seldon_worker_get_n_threads (smd->worker));
+}
+
+/* SIGHUP: a rolling restart of the worker processes (configuration.md §6.2). */
+static gboolean
+hup_cb (gpointer user_data)
+{
+  Smd *smd = user_data;
+
+  if (smd->stopping || !smd->start_done || smd->start_error != NULL)
+    return G_SOURCE_CONTINUE;
+
+  if (!seldon_worker_reload (smd->worker))
+    {
+      g_info ("SIGHUP: the component runs in this process; there is no worker process to restart");
+      return G_SOURCE_CONTINUE;
+    }
+  g_info ("SIGHUP: replacing the worker processes one after another");
+  smd_systemd_notifyf ("RELOADING=1\nSTATUS=Reloading: replacing the worker processes\n"
+                       "MONOTONIC_USEC=%" G_GINT64_FORMAT, g_get_monotonic_time ());
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+reloading_cb (SeldonWorker *worker,
+              GParamSpec   *pspec,
+              gpointer      user_data)
+{
+  Smd *smd = user_data;
+
+  if (!seldon_worker_is_reloading (worker) && !smd->stopping)
+    notify_serving (smd);
+}
+
+/* WATCHDOG=1 while the main loop runs and at least one worker serves. */
+static gboolean
+watchdog_cb (gpointer user_data)
+{
+  Smd *smd = user_data;
+
+  if (smd->stopping || !smd->start_done || seldon_worker_get_n_ready (smd->worker) > 0)
+    smd_systemd_notify ("WATCHDOG=1");
+  else
+    g_debug ("Watchdog: no worker serves, no ping");
   return G_SOURCE_CONTINUE;
 }
 
@@ -316,10 +419,14 @@ main (int    argc,
   g_autofree char *listen_address = NULL;
   g_autofree char *module_path = NULL;
   SmdComponentKind kind = SMD_COMPONENT_NATIVE;
-  int workers = 1, grpc_workers = 0;
+  int workers = 1, grpc_workers = 0, max_requests = 0;
+  gboolean debug = FALSE;
+  guint n_sockets = 0;
   GType component_type;
 
   setlocale (LC_ALL, "");
+  /* Before any thread: it removes the systemd variables from the environment. */
+  smd_systemd_init ();
   /* A client that goes away must not kill the server (GLib < 2.82 does not do this). */
   signal (SIGPIPE, SIG_IGN);
 
@@ -352,9 +459,31 @@ main (int    argc,
    * worker) in worker processes, max(--workers, --grpc-workers) of them. */
   if (!smd_component_get_kind (interface_name, &kind, &module_path, &error))
     return report_error (error);
-  g_object_get (smd.config, "workers", &workers, "grpc-workers", &grpc_workers, NULL);
+  g_object_get (smd.config,
+                "workers", &workers,
+                "grpc-workers", &grpc_workers,
+                "max-requests", &max_requests,
+                "debug", &debug,
+                NULL);
 
-  if (kind == SMD_COMPONENT_NATIVE && MAX (workers, grpc_workers) <= 1)
+  if (debug)
+    {
+      /* Development mode (configuration.md §6.4): the model in one process, loaded once,
+       * never recycled. A native component runs in this process; a Python or JavaScript one
+       * in a single worker process (its interpreter). */
+      g_info ("Debug mode: one model process, no recycling");
+      workers = 1;
+      grpc_workers = MIN (grpc_workers, 1);
+      max_requests = 0;
+      g_object_set (smd.config,
+                    "workers", workers,
+                    "grpc-workers", grpc_workers,
+                    "max-requests", 0,
+                    NULL);
+    }
+
+  /* Recycling (--max-requests) replaces worker processes: a native component gets one. */
+  if (kind == SMD_COMPONENT_NATIVE && MAX (workers, grpc_workers) <= 1 && (max_requests <= 0 || debug))
     {
       /* The component: constructed once. */
       g_info ("Loading component %s from %s", interface_name, module_path);
@@ -378,10 +507,22 @@ main (int    argc,
   smd.cancellable = g_cancellable_new ();
   smd.signal_ids[0] = g_unix_signal_add (SIGTERM, signal_cb, &smd);
   smd.signal_ids[1] = g_unix_signal_add (SIGINT, signal_cb, &smd);
+  smd.signal_ids[2] = g_unix_signal_add (SIGHUP, hup_cb, &smd);
+  smd.reloading_id = g_signal_connect (smd.worker, "notify::reloading", G_CALLBACK (reloading_cb), &smd);
+  if (smd_systemd_watchdog_usec () > 0)
+    {
+      guint interval_ms = (guint) MAX (smd_systemd_watchdog_usec () / 2000, 1);
+
+      g_info ("systemd watchdog: a ping every %u ms", interval_ms);
+      smd.watchdog_id = g_timeout_add (interval_ms, watchdog_cb, &smd);
+    }
 
   /* Listen first, as upstream's server binds before its workers boot: requests that arrive
-   * while the component loads wait, and no route answers before load() returned. */
+   * while the component loads wait, and no route answers before load() returned. Sockets
+   * passed by systemd (socket activation) are used instead of binding ports. */
   smd.server = seldon_server_new (smd.config, smd.worker);
+  if (!smd_systemd_add_sockets (smd.server, smd.config, &n_sockets, &error))
+    return report_error (error);
   if (!seldon_server_listen (smd.server, &error))
     {
       /* the message names the address and port that failed (REST or metrics) */
@@ -391,6 +532,8 @@ main (int    argc,
 
   g_info ("Listening on http://%s:%u", listen_address, seldon_server_get_http_port (smd.server));
   g_info ("Metrics on http://%s:%u", listen_address, seldon_server_get_metrics_port (smd.server));
+  if (seldon_server_get_grpc_port (smd.server) != 0)
+    g_info ("gRPC on %s:%u", listen_address, seldon_server_get_grpc_port (smd.server));
 
   if (!write_pidfile (&smd, &error))
     {
@@ -399,6 +542,8 @@ main (int    argc,
     }
 
   /* The worker computes the metadata and calls load(). */
+  smd_systemd_notifyf ("STATUS=Loading %s in %u worker process(es)", interface_name,
+                       MAX (seldon_worker_get_n_processes (smd.worker), 1));
   seldon_worker_start_async (smd.worker, smd.cancellable, worker_started_cb, &smd);
   while (!smd.start_done)
     g_main_context_iteration (NULL, TRUE);
@@ -427,6 +572,8 @@ main (int    argc,
   g_info ("Workers: %u process(es) x %u thread(s)",
           MAX (seldon_worker_get_n_processes (smd.worker), 1),
           seldon_worker_get_n_threads (smd.worker));
+  /* Every worker loaded its component. */
+  notify_serving (&smd);
 
   smd.loop = g_main_loop_new (NULL, FALSE);
   if (!smd.stopped)

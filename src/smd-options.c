@@ -1283,6 +1283,19 @@ smd_options_configure (SeldonConfig  *config,
     }
 
   /* 6. Derived defaults and checks of values that came unchecked from GSettings. */
+  g_object_get (config, "debug", &debug, NULL);
+  if (debug && env_log_level () == NULL && !g_ptr_array_find_with_equal_func (cli_set, "log-level", g_str_equal, NULL))
+    {
+      g_autoptr(GVariant) user_value = NULL;
+
+      /* Debug mode logs at DEBUG unless a level was asked for (issue 5; upstream's docs
+       * promise it, its code does not). */
+      if (gsettings != NULL)
+        user_value = g_settings_get_user_value (gsettings, "log-level");
+      if (user_value == NULL)
+        g_object_set (config, "log-level", "DEBUG", NULL);
+    }
+
   if (!filter_set)
     {
       g_autoptr(GVariant) user_value = NULL;
@@ -1290,10 +1303,7 @@ smd_options_configure (SeldonConfig  *config,
       if (gsettings != NULL)
         user_value = g_settings_get_user_value (gsettings, "filter-metrics-access-logs");
       if (user_value == NULL)
-        {
-          g_object_get (config, "debug", &debug, NULL);
-          g_object_set (config, "filter-metrics-access-logs", !debug, NULL);
-        }
+        g_object_set (config, "filter-metrics-access-logs", !debug, NULL);
     }
 
   if (!check_final_values (config, error))
