@@ -49,8 +49,21 @@ seldon_reply_new_error (const GError         *error,
   GString *text;
   SeldonReply *reply;
   gsize len;
+  const char *content_type, *body;
 
   g_return_val_if_fail (error != NULL, NULL);
+
+  /* A binding's own answer (a Python component's model_error_handler, rest-api.md §8.4). */
+  if (seldon_error_get_response (error, &content_type, &body, &len, NULL))
+    {
+      reply = g_new0 (SeldonReply, 1);
+      reply->http_status = seldon_error_get_http_status (error);
+      reply->content_type = content_type;
+      reply->body = g_bytes_new (body, len);
+      reply->grpc_status = seldon_error_get_grpc_status (error);
+      reply->grpc_message = g_strdup (seldon_error_get_info (error));
+      return reply;
+    }
 
   /* rest-api.md §8.1: code is always -1 and status the integer 1. */
   seldon_json_object_set (status, "code", seldon_json_new_int (-1));

@@ -107,6 +107,14 @@ lookup_info (const GError *error)
  */
 #define CUSTOM_SEPARATOR '\x1e'
 
+/*
+ * A binding can also hand over a whole HTTP answer of its own (a Python component's
+ * `model_error_handler`, rest-api.md §8.4): domain SELDON_ERROR, code = the HTTP status
+ * (100-599) and message = U+001D CONTENT-TYPE U+001D LENGTH U+001D BODY INFO, LENGTH being
+ * the size of BODY in bytes (decimal) and INFO the text of the error (gRPC and logs).
+ */
+#define RESPONSE_SEPARATOR '\x1d'
+
 static gboolean
 is_encoded_custom (const GError *error)
 {
@@ -130,16 +138,59 @@ encoded_reason (const GError *error)
   }
 }
 
+gboolean
+seldon_error_get_response (const GError *error,
+                           const char  **content_type,
+                           const char  **body,
+                           gsize        *body_len,
+                           const char  **info)
+{
+  const char *msg, *type_end, *len_end;
+  gsize msg_len;
+  guint64 len;
+  char *parsed_end = NULL;
+
+  g_return_val_if_fail (error != NULL, FALSE);
+
+  msg = error->message;
+  if (!is_encoded_custom (error) || msg == NULL || msg[0] != RESPONSE_SEPARATOR)
+    return FALSE;
+  type_end = strchr (msg + 1, RESPONSE_SEPARATOR);
+  if (type_end == NULL || !g_ascii_isdigit (type_end[1]))
+    return FALSE;
+  len = g_ascii_strtoull (type_end + 1, &parsed_end, 10);
+  len_end = parsed_end;
+  msg_len = strlen (msg);
+  if (len_end == NULL || *len_end != RESPONSE_SEPARATOR || len > msg_len - (gsize) (len_end + 1 - msg))
+    return FALSE;
+
+  if (content_type != NULL)
+    {
+      g_autofree char *type = g_strndup (msg + 1, (gsize) (type_end - msg - 1));
+      *content_type = type[0] != '\0' ? g_intern_string (type) : NULL;
+    }
+  if (body != NULL)
+    *body = len_end + 1;
+  if (body_len != NULL)
+    *body_len = (gsize) len;
+  if (info != NULL)
+    *info = len_end + 1 + len;
+  return TRUE;
+}
+
 /* The text clients see as `info`: the message without an encoded reason (see above). */
 const char *
 seldon_error_get_info (const GError *error)
 {
   const char *msg;
   const char *end;
+  const char *info;
 
   g_return_val_if_fail (error != NULL, "");
 
   msg = error->message != NULL ? error->message : "";
+  if (seldon_error_get_response (error, NULL, NULL, NULL, &info))
+    return info;
   if (!is_encoded_custom (error) || msg[0] != CUSTOM_SEPARATOR)
     return msg;
   end = strchr (msg + 1, CUSTOM_SEPARATOR);
@@ -266,6 +317,9 @@ seldon_error_get_reason (const GError *error)
   if (is_encoded_custom (error))
     {
       const char *reason = encoded_reason (error);
+
+      if (reason == NULL && seldon_error_get_response (error, NULL, NULL, NULL, NULL))
+        return unknown_error.reason;
       return reason != NULL ? reason : "MICROSERVICE_BAD_DATA";
     }
   return lookup_info (error)->reason;

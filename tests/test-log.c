@@ -183,6 +183,26 @@ test_worker_slot (void)
   g_assert_cmpstr (line, ==, "2024-01-31 12:00:00,123 - Gjs-Console::0 - DEBUG:  [worker 0] loaded\n");
   g_clear_pointer (&line, g_free);
 
+  /* "Worker N: " of its own slot is not repeated after the prefix; another slot's is kept. */
+  {
+    const GLogField own[] = {
+      { "GLIB_DOMAIN", "Seldon", -1 },
+      { "MESSAGE", "Worker 0: channel closed", -1 },
+    };
+    const GLogField other[] = {
+      { "GLIB_DOMAIN", "Seldon", -1 },
+      { "MESSAGE", "Worker 1: channel closed", -1 },
+    };
+
+    line = format (G_LOG_LEVEL_WARNING, own, G_N_ELEMENTS (own));
+    g_assert_cmpstr (line, ==, "2024-01-31 12:00:00,123 - Seldon::0 - WARNING:  [worker 0] channel closed\n");
+    g_clear_pointer (&line, g_free);
+    line = format (G_LOG_LEVEL_WARNING, other, G_N_ELEMENTS (other));
+    g_assert_cmpstr (line, ==,
+                     "2024-01-31 12:00:00,123 - Seldon::0 - WARNING:  [worker 0] Worker 1: channel closed\n");
+    g_clear_pointer (&line, g_free);
+  }
+
   seldon_log_set_worker_slot (-1);
   seldon_log_set_level (SELDON_LOG_LEVEL_INFO);
   line = format (G_LOG_LEVEL_MESSAGE, fields, G_N_ELEMENTS (fields));

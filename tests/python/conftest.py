@@ -166,7 +166,7 @@ class InProcessService(_Client):
             os.chdir(saved_cwd)
             sys.path[:] = saved_path
 
-        settings = {"http_port": 0, "metrics_port": 0, "listen_address": "127.0.0.1", "threads": threads}
+        settings = {"http_port": 0, "metrics_port": 0, "grpc_port": 0, "listen_address": "127.0.0.1", "threads": threads}
         for key, value in (env or {}).items():
             if key in _ENV_PROPS and value is not None:
                 prop, conv = _ENV_PROPS[key]
@@ -276,6 +276,7 @@ _STRIP_NAMES = {
 
 class ProgramService(_Client):
     def __init__(self, folder, interface, parameters, env, threads, args=(), wait=True):
+        self.folder = folder
         self.port = _free_port()
         self.metrics_port = _free_port()
         self.argv = [MICROSERVICE, interface, "--http-port", str(self.port),

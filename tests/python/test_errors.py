@@ -67,6 +67,33 @@ def test_exceptions(serve, statement, status, info, reason):
     assert (r.status, r.body) == (status, seldon_error(info, reason))
 
 
+def test_system_exit_and_keyboard_interrupt_are_ordinary_errors(serve):
+    # BaseExceptions too: never a dead or hung worker (issue 3 item 4)
+    service = serve("""
+        import sys
+
+        class MyModel:
+            def predict(self, X, names):
+                if X == "exit":
+                    sys.exit(3)
+                if X == "interrupt":
+                    raise KeyboardInterrupt()
+                return X
+
+            def route(self, X, names):
+                raise SystemExit("bye")
+    """)
+    internal = "MICROSERVICE_INTERNAL_ERROR"
+    r = service.post("/predict", {"strData": "exit"})
+    assert (r.status, r.body) == (500, seldon_error("3", internal))
+    r = service.post("/predict", {"strData": "interrupt"})
+    assert (r.status, r.body) == (500, seldon_error("", internal))
+    r = service.post("/route", {"strData": "x"})
+    assert (r.status, r.body) == (500, seldon_error("bye", internal))
+    r = service.post("/predict", {"strData": "still there"})
+    assert (r.status, r.json()["strData"]) == (200, "still there")
+
+
 def test_seldon_exception_from_every_method(serve):
     service = serve(EXCEPTIONS + """
 class MyModel:

@@ -58,6 +58,7 @@ def test_killed_worker_fails_only_its_calls_and_comes_back(serve):
     victim = sorted(before)[0]
 
     statuses = []
+    failed = []
     stop = threading.Event()
 
     def load():
@@ -65,6 +66,7 @@ def test_killed_worker_fails_only_its_calls_and_comes_back(serve):
             r = service.fetch_many([("POST", "/predict", b'{"strData":"slow"}',
                                      {"Content-Type": "application/json"})] * 4)
             statuses.extend(x.status for x in r)
+            failed.extend(x for x in r if x.status != 200)
 
     threads = [threading.Thread(target=load) for _ in range(2)]
     for t in threads:
@@ -78,6 +80,14 @@ def test_killed_worker_fails_only_its_calls_and_comes_back(serve):
 
     assert set(statuses) <= {200, 503}, statuses
     assert statuses.count(200) > statuses.count(503) > -1
+    # only the calls in flight in the victim fail: at most its 4 threads' worth
+    assert len(failed) <= 4, failed
+    # the failed calls get the Seldon error object (rest-api.md §8.1)
+    for r in failed:
+        status = r.json()["status"]
+        assert (status["code"], status["status"], status["reason"]) == (
+            -1, 1, "MICROSERVICE_INTERNAL_ERROR"), r
+        assert "exited unexpectedly" in status["info"], r
 
     # the killed worker is respawned (with backoff) and both slots serve again
     deadline = time.monotonic() + 20

@@ -104,7 +104,11 @@ def _custom_error(exc):
 
 def error_for(what, exc, falls_through=True):
     """The GLib.Error a component exception becomes. @falls_through: a
-    SeldonNotImplementedError means "not implemented" (the contract's fallback applies)."""
+    SeldonNotImplementedError means "not implemented" (the contract's fallback applies).
+
+    The adapter catches BaseException, not only Exception: a SystemExit or KeyboardInterrupt
+    escaping a vfunc makes PyGObject call PyErr_Print(), which finalizes the interpreter from
+    a call thread and hangs the worker. They answer 500 like any other exception."""
     if isinstance(exc, GLib.Error):
         return exc
     if is_seldon_exception(exc):
@@ -134,9 +138,26 @@ class _AdapterMethods:
         self._meta_kw = {}
         # Called (without arguments) once load() succeeded, before the first call.
         self.after_load = None
+        # The component's own exception-to-answer mapping (seldon_worker.errorhandler).
+        self._error_handlers = None
+        if getattr(user, "model_error_handler", None) is not None:
+            from .errorhandler import from_component
+
+            self._error_handlers = from_component(user)
 
     # --------------------------------------------------------------------------------------
     # helpers
+
+    def _error_for(self, what, exc, falls_through=True):
+        """error_for(), unless the component's model_error_handler answers @exc (rest-api.md
+        §8.4; not for a "not implemented" signal that selects a fallback)."""
+        handlers = self._error_handlers
+        if (handlers is not None and not isinstance(exc, GLib.Error)
+                and not (falls_through and is_not_implemented(exc))):
+            error = handlers.error_for(exc)
+            if error is not None:
+                return error
+        return error_for(what, exc, falls_through)
 
     def _method(self, name):
         return getattr(self.user, name, MISSING)
@@ -186,8 +207,8 @@ class _AdapterMethods:
             result = self._call_with_meta(method, X, list(request.get_names()),
                                           convert.meta_of(request))
             return convert.result_to_message(result, request=request)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes the call's error
-            raise error_for(name, exc) from None
+        except BaseException as exc:  # noqa: BLE001 - every failure becomes the call's error
+            raise self._error_for(name, exc) from None
 
     # --------------------------------------------------------------------------------------
     # Seldon.Component
@@ -206,7 +227,7 @@ class _AdapterMethods:
                 method()
         except (NotImplementedError, AttributeError) as exc:
             logger.info("load() not implemented: %s", exc)
-        except Exception as exc:  # noqa: BLE001
+        except BaseException as exc:  # noqa: BLE001
             raise error_for("load", exc, falls_through=False) from None
         self._check_late_methods()
         after_load = getattr(self, "after_load", None)
@@ -246,10 +267,10 @@ class _AdapterMethods:
             result = self._call_with_meta(method, X, list(request.get_names()),
                                           convert.meta_of(request))
             return convert.route_to_message(result)
-        except Exception as exc:  # noqa: BLE001
+        except BaseException as exc:  # noqa: BLE001
             # The SDK base class's route() raises SeldonNotImplementedError, which upstream
             # does not catch: 400 "route is not implemented".
-            raise error_for("route", exc, falls_through=False) from None
+            raise self._error_for("route", exc, falls_through=False) from None
 
     def do_aggregate(self, requests, cancellable):
         _keep_thread_state()
@@ -260,8 +281,8 @@ class _AdapterMethods:
             features = [convert.payload_of(m) for m in requests]
             names = [list(m.get_names()) for m in requests]
             return convert.result_to_message(method(features, names))
-        except Exception as exc:  # noqa: BLE001
-            raise error_for("aggregate", exc, falls_through=False) from None
+        except BaseException as exc:  # noqa: BLE001
+            raise self._error_for("aggregate", exc, falls_through=False) from None
 
     def do_send_feedback(self, feedback, cancellable):
         _keep_thread_state()
@@ -284,8 +305,8 @@ class _AdapterMethods:
                 data = result.data if class_in_mro(result, "SeldonResponse") else result
                 raise TypeError('can only concatenate str (not "%s") to str' % type(data).__name__)
             return message
-        except Exception as exc:  # noqa: BLE001
-            raise error_for("send_feedback", exc) from None
+        except BaseException as exc:  # noqa: BLE001
+            raise self._error_for("send_feedback", exc) from None
 
     def do_health_status(self, cancellable):
         _keep_thread_state()
@@ -295,14 +316,14 @@ class _AdapterMethods:
                 raise _not_implemented("health_status")
             try:
                 result = method()
-            except Exception as exc:  # noqa: BLE001
+            except BaseException as exc:  # noqa: BLE001
                 if is_not_implemented(exc):
                     return Seldon.Message.new_string(_HEALTHY_NOT_IMPLEMENTED)
                 raise
             # Not a SeldonResponse: that one fails like any other unknown type.
             return convert.result_to_message(result, allow_response=False)
-        except Exception as exc:  # noqa: BLE001
-            raise error_for("health_status", exc, falls_through=False) from None
+        except BaseException as exc:  # noqa: BLE001
+            raise self._error_for("health_status", exc, falls_through=False) from None
 
     def do_init_metadata(self):
         _keep_thread_state()
@@ -311,7 +332,7 @@ class _AdapterMethods:
             if method is MISSING:
                 raise _not_implemented("init_metadata")
             return convert.to_json_node(method())
-        except Exception as exc:  # noqa: BLE001
+        except BaseException as exc:  # noqa: BLE001
             raise error_for("init_metadata", exc) from None
 
     def do_tags(self):
@@ -324,8 +345,8 @@ class _AdapterMethods:
             if tags is None:
                 return None
             return convert.to_json_node(tags)
-        except Exception as exc:  # noqa: BLE001
-            raise error_for("tags", exc) from None
+        except BaseException as exc:  # noqa: BLE001
+            raise self._error_for("tags", exc) from None
 
     def do_metrics(self):
         _keep_thread_state()
@@ -334,8 +355,8 @@ class _AdapterMethods:
             if method is MISSING:
                 return None     # same as not implemented, and much cheaper
             return convert.to_json_node(method())
-        except Exception as exc:  # noqa: BLE001
-            raise error_for("metrics", exc) from None
+        except BaseException as exc:  # noqa: BLE001
+            raise self._error_for("metrics", exc) from None
 
     def do_class_names(self):
         _keep_thread_state()
@@ -350,8 +371,8 @@ class _AdapterMethods:
             if names is None:
                 return None
             return [str(name) for name in names]
-        except Exception as exc:  # noqa: BLE001
-            raise error_for("class_names", exc) from None
+        except BaseException as exc:  # noqa: BLE001
+            raise self._error_for("class_names", exc) from None
 
     # --------------------------------------------------------------------------------------
     # raw and deprecated methods
@@ -395,8 +416,8 @@ class _AdapterMethods:
                 raise _not_implemented(what)
             request_value = self._raw_request(method, request, grpc)
             return self._raw_answer(user_method(request_value), grpc)
-        except Exception as exc:  # noqa: BLE001
-            raise error_for(what, exc) from None
+        except BaseException as exc:  # noqa: BLE001
+            raise self._error_for(what, exc) from None
 
     @staticmethod
     def _raw_request(method, request, grpc):
@@ -412,7 +433,11 @@ class _AdapterMethods:
     def _raw_answer(result, grpc):
         from . import protos
 
-        if grpc and protos.is_message(result):
+        if grpc:
+            # component-contract.md §4: a SeldonMessage protobuf, of whichever class
+            if not protos.is_message(result, "seldon.protos.SeldonMessage"):
+                # upstream reads result.meta (custom metrics) before it sends the answer
+                raise AttributeError("'%s' object has no attribute 'meta'" % type(result).__name__)
             return convert.to_json_node(protos.to_dict(result))
         # On REST a protobuf answer fails like upstream's JSON encoder does.
         return convert.to_json_node(result)
@@ -463,8 +488,8 @@ class _AdapterMethods:
             elif not isinstance(result, (bytes, bytearray)):
                 result = json.dumps(result).encode("utf-8")
             return GLib.Bytes.new(bytes(result))
-        except Exception as exc:  # noqa: BLE001
-            raise error_for(what, exc) from None
+        except BaseException as exc:  # noqa: BLE001
+            raise self._error_for(what, exc) from None
 
 
 def _do_call_raw(self, method, transport, request, cancellable):

@@ -108,7 +108,8 @@ def main(argv=None):
         return 1
 
     config = host.get_config()
-    setup_logging(config.props.log_level)
+    # Lines carry "[worker N] " like those of libseldon's C code in this process.
+    setup_logging(config.props.log_level, slot=host.get_slot())
     interface_name = config.props.interface_name
     append_working_directory()
     place_compat_package()
