@@ -58,6 +58,12 @@ typedef struct
   /* Feedback reward to record (metrics.md §3), when has_reward. */
   gboolean         has_reward;
   double           reward;
+  /* When the worker started and finished running the call (the engine and the component),
+   * g_get_monotonic_time() µs (CLOCK_MONOTONIC, shared by the front and its worker
+   * processes); 0 when the call never ran (refused, timed out or cancelled while queued).
+   * The front derives the queue time and the component time (metrics, tracing) from them. */
+  gint64           started_us;
+  gint64           finished_us;
 } SeldonReply;
 
 SeldonCall  *seldon_call_new              (SeldonMethod      method,

@@ -47,7 +47,8 @@
  *     2 value: the body is the JSON text of SeldonCall.value), i64 deadline (monotonic µs,
  *     CLOCK_MONOTONIC is shared by both processes; 0 = none); body: the call's body
  *   REPLY (worker -> front, exactly one per CALL, from any worker thread)
- *     meta: u32 HTTP status, i32 gRPC status, u8 has reward, f64 reward, string content type,
+ *     meta: u32 HTTP status, i32 gRPC status, u8 has reward, f64 reward, i64 started and i64
+ *     finished (monotonic µs, SeldonReply.started_us/finished_us), string content type,
  *     string gRPC message, string metrics JSON (NULL = none); body: the answer
  *   CANCEL (front -> worker: the caller gave up on call @id; the worker cancels its
  *     GCancellable and still sends its REPLY). No payload.

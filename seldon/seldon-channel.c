@@ -778,6 +778,8 @@ seldon_frame_out_new_reply (guint32             id,
   PUT (out->meta, gint32, reply->grpc_status);
   PUT (out->meta, guint8, reply->has_reward ? 1 : 0);
   PUT (out->meta, double, reply->reward);
+  PUT (out->meta, gint64, reply->started_us);
+  PUT (out->meta, gint64, reply->finished_us);
   put_string (out->meta, reply->content_type);
   put_string (out->meta, reply->grpc_message);
   if (reply->metrics != NULL)
@@ -807,12 +809,15 @@ seldon_frame_parse_reply (const SeldonFrame  *frame,
   gint32 grpc_status = 0;
   guint8 has_reward = 0;
   double reward = 0;
+  gint64 started_us = 0, finished_us = 0;
 
   meta_reader_init (&r, frame);
   GET (&r, guint32, &http_status);
   GET (&r, gint32, &grpc_status);
   GET (&r, guint8, &has_reward);
   GET (&r, double, &reward);
+  GET (&r, gint64, &started_us);
+  GET (&r, gint64, &finished_us);
   content_type = get_string (&r, &is_null);
   grpc_message = get_string (&r, &is_null);
   metrics = get_string (&r, &is_null);
@@ -827,6 +832,8 @@ seldon_frame_parse_reply (const SeldonFrame  *frame,
   reply->grpc_message = g_steal_pointer (&grpc_message);
   reply->has_reward = has_reward != 0;
   reply->reward = reward;
+  reply->started_us = started_us;
+  reply->finished_us = finished_us;
   reply->body = frame_dup_body (frame);
   if (metrics != NULL)
     {

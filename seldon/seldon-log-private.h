@@ -12,7 +12,9 @@
  * GLib levels map to Python level names: DEBUG ⇒ DEBUG, INFO and MESSAGE ⇒ INFO, WARNING ⇒
  * WARNING, CRITICAL ⇒ ERROR, ERROR ⇒ CRITICAL, unless the field SELDON_LEVEL names the level
  * (DEBUG, INFO, WARNING, ERROR or CRITICAL). In a worker process the message starts with
- * `[worker N] `, N being the worker's slot (the number the front's own lines use).
+ * `[worker N] `, N being the worker's slot (the number the front's own lines use); a message
+ * that starts with `Worker N: ` (its own slot) loses those words instead of repeating them.
+ * Python workers (bindings/python/seldon_worker/log.py) print the same prefix.
  *
  * The library never installs the writer in a process that did not ask for it: the program
  * calls seldon_log_install() (src/smd-log.c), which also sets SELDON_LOG_FORMAT=seldon in its

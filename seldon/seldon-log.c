@@ -2,7 +2,9 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "seldon-log-private.h"
@@ -223,12 +225,117 @@ seldon_log_format_line (GLogLevelFlags   log_level,
   g_string_append_printf (line, " - %s:  ", level_name);
   slot = g_atomic_int_get (&worker_slot);
   if (slot >= 0)
-    g_string_append_printf (line, "[worker %d] ", slot);
+    {
+      g_string_append_printf (line, "[worker %d] ", slot);
+      if (message != NULL)
+        {
+          /* A message that names its own worker ("Worker 3: …", as the worker host's
+           * messages do) is not prefixed twice: "[worker 3] …". */
+          char own[32];
+          gsize own_len = (gsize) g_snprintf (own, sizeof own, "Worker %d: ", slot);
+
+          if (message_len >= own_len && strncmp (message, own, own_len) == 0)
+            {
+              message += own_len;
+              message_len -= own_len;
+            }
+        }
+    }
   if (message != NULL)
     g_string_append_len (line, message, message_len);
   g_string_append_c (line, '\n');
 
   return line;
+}
+
+/*
+ * The systemd journal: when stderr is the journal's stream (JOURNAL_STREAM names it, as
+ * systemd sets it for a service), each message goes to journald with its structured fields
+ * (CODE_FILE, CODE_LINE, CODE_FUNC, GLIB_DOMAIN and those of the caller), plus SELDON_WORKER
+ * (the worker slot, in a worker process) and SELDON_LEVEL (the Python level name); the
+ * journal priority follows that level. If journald cannot be reached the line goes to stderr.
+ */
+static int journal_wanted = -1;   /* -1: not checked yet */
+
+static gboolean
+use_journal (void)
+{
+  int wanted = g_atomic_int_get (&journal_wanted);
+
+  if (wanted < 0)
+    {
+      /* systemd's rule (sd_journal_stream_fd(3)): JOURNAL_STREAM is "DEVICE:INODE" of the
+       * stream it connected to stderr; a stderr redirected elsewhere no longer matches. */
+      const char *stream = g_getenv ("JOURNAL_STREAM");
+      guint64 dev = 0, ino = 0;
+      struct stat st;
+
+      wanted = stream != NULL &&
+               sscanf (stream, "%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT, &dev, &ino) == 2 &&
+               fstat (STDERR_FILENO, &st) == 0 &&
+               (guint64) st.st_dev == dev && (guint64) st.st_ino == ino;
+      g_atomic_int_set (&journal_wanted, wanted);
+    }
+  return wanted == 1;
+}
+
+static GLogWriterOutput
+write_journal (GLogLevelFlags   log_level,
+               const GLogField *fields,
+               gsize            n_fields)
+{
+  g_autofree GLogField *all = g_new (GLogField, n_fields + 2);
+  GLogLevelFlags priority_level;
+  const char *level_name;
+  char slot_text[16];
+  gsize n = 0;
+  int slot = g_atomic_int_get (&worker_slot);
+  SeldonLogLevel level = level_from_flags (log_level, &level_name);
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (strcmp (fields[i].key, "SELDON_LEVEL") == 0)
+        {
+          gsize len;
+          const char *value = field_string (&fields[i], &len);
+
+          for (gsize j = 0; value != NULL && j < G_N_ELEMENTS (level_names); j++)
+            if (len == strlen (level_names[j].name) && strncmp (value, level_names[j].name, len) == 0)
+              {
+                level = level_names[j].level;
+                level_name = level_names[j].canonical;
+                break;
+              }
+          continue;
+        }
+      all[n++] = fields[i];
+    }
+  all[n++] = (GLogField) { "SELDON_LEVEL", level_name, -1 };
+  if (slot >= 0)
+    {
+      g_snprintf (slot_text, sizeof slot_text, "%d", slot);
+      all[n++] = (GLogField) { "SELDON_WORKER", slot_text, -1 };
+    }
+
+  switch (level)
+    {
+    case SELDON_LOG_LEVEL_CRITICAL:
+    case SELDON_LOG_LEVEL_ERROR:
+      priority_level = G_LOG_LEVEL_ERROR;     /* 3 */
+      break;
+    case SELDON_LOG_LEVEL_WARNING:
+      priority_level = G_LOG_LEVEL_WARNING;   /* 4 */
+      break;
+    case SELDON_LOG_LEVEL_INFO:
+      priority_level = G_LOG_LEVEL_INFO;      /* 6 */
+      break;
+    case SELDON_LOG_LEVEL_DEBUG:
+    default:
+      priority_level = G_LOG_LEVEL_DEBUG;     /* 7 */
+      break;
+    }
+
+  return g_log_writer_journald (priority_level, all, n, NULL);
 }
 
 static GLogWriterOutput
@@ -243,6 +350,12 @@ seldon_log_writer (GLogLevelFlags   log_level,
 
   if (line == NULL)
     return G_LOG_WRITER_HANDLED;
+
+  if (use_journal () && write_journal (log_level, fields, n_fields) == G_LOG_WRITER_HANDLED)
+    {
+      g_string_free (line, TRUE);
+      return G_LOG_WRITER_HANDLED;
+    }
 
   /* One write() per line so that lines of concurrent threads never interleave. */
   p = line->str;

@@ -26,6 +26,7 @@
 #include "seldon-config.h"
 #include "seldon-json-private.h"
 #include "seldon-server.h"
+#include "seldon-worker.h"
 
 G_BEGIN_DECLS
 
@@ -73,14 +74,32 @@ void           seldon_metrics_record_reply     (SeldonMetrics       *self,
 /* Server metrics: a request arrived (in-flight gauge) / was answered. @method_label is the
  * Seldon method label (predict, ..., or ping, openapi, unknown), @protocol "rest" or "grpc",
  * @code the HTTP status (REST) or the gRPC status code; @duration_us from arrival to answer.
- * A request_finished() with @code 0 (no answer: the client went away) only ends the in-flight
- * count. */
+ * A REST request_finished() with @code 0 (no answer: the client went away) only ends the
+ * in-flight count; for "grpc", 0 is the status OK. */
 void           seldon_metrics_request_started  (SeldonMetrics       *self);
 void           seldon_metrics_request_finished (SeldonMetrics       *self,
                                                 const char          *method_label,
                                                 const char          *protocol,
                                                 guint                code,
                                                 gint64               duration_us);
+
+/* The worker's part of a call answered by @reply (protocol and label as above): the time it
+ * waited for a worker thread, from @queued_us (g_get_monotonic_time() when the front handed
+ * the call to the pool; 0 = unknown, not recorded) to reply->started_us, into
+ * seldon_microservice_queue_duration_seconds, and the time the worker ran it into
+ * seldon_microservice_component_duration_seconds. Nothing when the call never ran
+ * (reply->started_us == 0) or @reply is NULL. */
+void           seldon_metrics_record_timings   (SeldonMetrics       *self,
+                                                const char          *method_label,
+                                                const char          *protocol,
+                                                gint64               queued_us,
+                                                const SeldonReply   *reply);
+
+/* The pool whose size, readiness, restarts (per slot) and worker memory (PSS per slot, from
+ * /proc/PID/smaps_rollup) the builtin metrics show; held weakly. When set, render only in
+ * the worker's main context. */
+void           seldon_metrics_set_worker       (SeldonMetrics       *self,
+                                                SeldonWorker        *worker);
 
 /* The exposition text (empty when nothing is recorded and there are no builtin metrics). */
 GBytes        *seldon_metrics_render           (SeldonMetrics       *self,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "seldon-metrics-private.h"
+#include "seldon-worker-private.h"
 
 #define NOT_IMPLEMENTED "NOT_IMPLEMENTED"
 
@@ -172,6 +173,12 @@ static const char *const default_label_names[N_DEFAULTS] = {
 #define REQUESTS_NAME   "seldon_microservice_requests_total"
 #define DURATION_NAME   "seldon_microservice_request_duration_seconds"
 #define IN_FLIGHT_NAME  "seldon_microservice_requests_in_flight"
+#define QUEUE_NAME      "seldon_microservice_queue_duration_seconds"
+#define COMPONENT_NAME  "seldon_microservice_component_duration_seconds"
+#define WORKERS_NAME    "seldon_microservice_workers"
+#define READY_NAME      "seldon_microservice_workers_ready"
+#define RESTARTS_NAME   "seldon_microservice_worker_restarts_total"
+#define PSS_NAME        "seldon_microservice_worker_memory_pss_bytes"
 #define RESERVED_PREFIX "seldon_microservice_"
 
 typedef enum
@@ -199,10 +206,20 @@ static const struct
   [PROC_START_TIME] = { "process_start_time_seconds", KIND_GAUGE, "Start time of the front process since the Unix epoch, in seconds." },
 };
 
+enum
+{
+  POOL_WORKERS,
+  POOL_READY,
+  POOL_RESTARTS,
+  POOL_PSS,
+};
+
 struct _SeldonMetrics
 {
   SeldonMetricsFlags flags;
   gboolean   aggregate;
+  /* Benchmarks only (bench/overhead.sh): _SELDON_BENCH_METRICS_OFF=1 records nothing. */
+  gboolean   off;
   char      *defaults[N_DEFAULTS];
 
   GMutex     lock;
@@ -214,9 +231,15 @@ struct _SeldonMetrics
   GHashTable *warned;         /* names whose problem was logged */
   GHashTable *request_cache;  /* "label\x1fprotocol\x1fcode" -> Series* */
   GHashTable *duration_cache; /* "label\x1fprotocol" -> Series* */
+  GHashTable *queue_cache;    /* "label\x1fprotocol" -> Series* */
+  GHashTable *component_cache;
   Family     *requests;
   Family     *duration;
+  Family     *queue;
+  Family     *component;
   Family     *in_flight_family;
+  Family     *pool_families[4]; /* workers, ready, restarts, PSS: rendered from the worker */
+  GWeakRef    worker;         /* SeldonWorker: the pool metrics */
   Family     *proc_families[N_PROC];
 
   int         in_flight;      /* atomic */
@@ -1047,6 +1070,8 @@ seldon_metrics_record (SeldonMetrics    *self,
   g_return_if_fail (self != NULL);
   g_return_if_fail (method_label != NULL);
 
+  if (self->off)
+    return;
   worker_id = format_worker_id (self, worker_slot, buffer, sizeof buffer);
   prepare_records (self, worker_id, method_label, metrics, updates, invalid);
   record_updates (self, updates, invalid);
@@ -1063,7 +1088,7 @@ seldon_metrics_record_reward (SeldonMetrics *self,
 
   g_return_if_fail (self != NULL);
 
-  if (reward == 0.0)
+  if (reward == 0.0 || self->off)
     return;
   prepare_reward (self, format_worker_id (self, worker_slot, buffer, sizeof buffer), reward, updates);
   record_updates (self, updates, invalid);
@@ -1081,7 +1106,7 @@ seldon_metrics_record_reply (SeldonMetrics     *self,
   g_return_if_fail (self != NULL);
   g_return_if_fail (reply != NULL);
 
-  if ((!reply->has_reward || reply->reward == 0.0) && reply->metrics == NULL)
+  if (((!reply->has_reward || reply->reward == 0.0) && reply->metrics == NULL) || self->off)
     return;
 
   updates = g_array_new (FALSE, FALSE, sizeof (Update));
@@ -1121,6 +1146,8 @@ seldon_metrics_request_started (SeldonMetrics *self)
 {
   g_return_if_fail (self != NULL);
 
+  if (self->off)
+    return;
   g_atomic_int_inc (&self->in_flight);
 }
 
@@ -1151,13 +1178,16 @@ request_series (SeldonMetrics *self,
   return series;
 }
 
+/* Under the lock: the series of histogram @family for (label, protocol), cached in @cache. */
 static Series *
-duration_series (SeldonMetrics *self,
-                 const char    *cache_key,
-                 const char    *method_label,
-                 const char    *protocol)
+histogram_series (SeldonMetrics *self,
+                  Family        *family,
+                  GHashTable    *cache,
+                  const char    *cache_key,
+                  const char    *method_label,
+                  const char    *protocol)
 {
-  Series *series = g_hash_table_lookup (self->duration_cache, cache_key);
+  Series *series = g_hash_table_lookup (cache, cache_key);
   g_autoptr(GArray) labels = NULL;
   Update update = { 0, };
 
@@ -1168,11 +1198,71 @@ duration_series (SeldonMetrics *self,
   labels_add (labels, "protocol", protocol);
   labels_add_common (self, labels, method_label, NULL);
   render_labels (labels, &update.labels, &update.labels_lo, &update.labels_hi);
-  update.key = series_key (DURATION_NAME, update.labels);
-  series = series_get (self, self->duration, &update);
+  update.key = series_key (family->name, update.labels);
+  series = series_get (self, family, &update);
   update_clear (&update);
-  g_hash_table_insert (self->duration_cache, g_strdup (cache_key), series);
+  g_hash_table_insert (cache, g_strdup (cache_key), series);
   return series;
+}
+
+/* "label\x1fprotocol" into @buffer (@size bytes) or, when longer, a new string in @allocated. */
+static char *
+label_protocol_key (const char  *method_label,
+                    const char  *protocol,
+                    char        *buffer,
+                    gsize        size,
+                    char       **allocated)
+{
+  gsize label_len = strlen (method_label), protocol_len = strlen (protocol);
+  char *key = buffer;
+
+  if (label_len + protocol_len + 2 > size)
+    key = *allocated = g_malloc (label_len + protocol_len + 2);
+  memcpy (key, method_label, label_len);
+  key[label_len] = '\x1f';
+  memcpy (key + label_len + 1, protocol, protocol_len + 1);
+  return key;
+}
+
+void
+seldon_metrics_record_timings (SeldonMetrics     *self,
+                               const char        *method_label,
+                               const char        *protocol,
+                               gint64             queued_us,
+                               const SeldonReply *reply)
+{
+  char key_buffer[128];
+  g_autofree char *key_allocated = NULL;
+  const char *key;
+  double queue_s = NAN, component_s;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (method_label != NULL && protocol != NULL);
+
+  if (reply == NULL || reply->started_us == 0 || reply->finished_us < reply->started_us || self->off)
+    return;
+  if (queued_us > 0)
+    queue_s = (double) MAX (reply->started_us - queued_us, 0) / G_USEC_PER_SEC;
+  component_s = (double) (reply->finished_us - reply->started_us) / G_USEC_PER_SEC;
+  key = label_protocol_key (method_label, protocol, key_buffer, sizeof key_buffer, &key_allocated);
+
+  g_mutex_lock (&self->lock);
+  if (!isnan (queue_s))
+    series_apply (histogram_series (self, self->queue, self->queue_cache, key, method_label, protocol),
+                  queue_s, buckets_find_bin (&latency_buckets, queue_s));
+  series_apply (histogram_series (self, self->component, self->component_cache, key, method_label, protocol),
+                component_s, buckets_find_bin (&latency_buckets, component_s));
+  g_mutex_unlock (&self->lock);
+}
+
+void
+seldon_metrics_set_worker (SeldonMetrics *self,
+                           SeldonWorker  *worker)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (worker == NULL || SELDON_IS_WORKER (worker));
+
+  g_weak_ref_set (&self->worker, worker);
 }
 
 void
@@ -1194,8 +1284,11 @@ seldon_metrics_request_finished (SeldonMetrics *self,
   g_return_if_fail (self != NULL);
   g_return_if_fail (method_label != NULL && protocol != NULL);
 
+  if (self->off)
+    return;
   g_atomic_int_add (&self->in_flight, -1);
-  if (code == 0)
+  /* gRPC's OK is 0 too: there, every call ends with a status (CANCELLED when the client left). */
+  if (code == 0 && strcmp (protocol, "grpc") != 0)
     return;
 
   seconds = (double) MAX (duration_us, 0) / G_USEC_PER_SEC;
@@ -1215,7 +1308,8 @@ seldon_metrics_request_finished (SeldonMetrics *self,
   key[label_len + 1 + protocol_len] = '\0';
 
   g_mutex_lock (&self->lock);
-  series_apply (duration_series (self, key, method_label, protocol), seconds, bin);
+  series_apply (histogram_series (self, self->duration, self->duration_cache, key, method_label, protocol),
+                seconds, bin);
   key[label_len + 1 + protocol_len] = '\x1f';
   memcpy (key + label_len + protocol_len + 2, code_text, code_len + 1);
   series_apply (request_series (self, key, method_label, protocol, code_text), 1.0, -1);
@@ -1317,6 +1411,22 @@ read_process_metrics (SeldonMetrics *self,
     values[PROC_MAX_FDS] = limit.rlim_cur == RLIM_INFINITY ? INFINITY : (double) limit.rlim_cur;
 
   values[PROC_START_TIME] = self->start_time;
+}
+
+/* The proportional set size of process @pid in bytes (smaps_rollup), or NAN. */
+static double
+read_pss (int pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/smaps_rollup", pid);
+  g_autofree char *contents = NULL;
+  const char *line;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return NAN;
+  for (line = contents; line != NULL && *line != '\0'; line = strchr (line, '\n'), line = line ? line + 1 : NULL)
+    if (g_str_has_prefix (line, "Pss:"))
+      return g_ascii_strtod (line + 4, NULL) * 1024.0;   /* "Pss:  1234 kB" */
+  return NAN;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1449,6 +1559,70 @@ render_family (GString             *out,
     render_series (out, g_ptr_array_index (family->series, i));
 }
 
+/* The pool metrics of the worker set with seldon_metrics_set_worker(); @common: the default labels. */
+static void
+render_pool (SeldonMetrics       *self,
+             GString             *out,
+             SeldonMetricsFormat  format,
+             const char          *common)
+{
+  g_autoptr(SeldonWorker) worker = g_weak_ref_get (&self->worker);
+  g_autoptr(GArray) info = NULL;
+  g_autoptr(GPtrArray) slot_labels = NULL;
+  guint n_ready = 0;
+  double restarts = 0, pss = 0;
+  gboolean have_pss = FALSE;
+  double *pss_values;
+
+  if (worker == NULL)
+    return;
+  info = seldon_worker_get_slot_info (worker);
+  pss_values = g_newa (double, info->len + 1);
+  slot_labels = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < info->len; i++)
+    {
+      SeldonWorkerSlotInfo *slot = &g_array_index (info, SeldonWorkerSlotInfo, i);
+      g_autoptr(GArray) labels = g_array_sized_new (FALSE, FALSE, sizeof (Label), 16);
+      char buffer[16];
+      char *text = NULL;
+
+      n_ready += slot->ready ? 1 : 0;
+      restarts += slot->restarts;
+      pss_values[i] = slot->pid > 0 ? read_pss (slot->pid) : NAN;
+      if (!isnan (pss_values[i]))
+        {
+          pss += pss_values[i];
+          have_pss = TRUE;
+        }
+      labels_add_common (self, labels, NULL, format_uint (buffer, slot->slot));
+      render_labels (labels, &text, NULL, NULL);
+      g_ptr_array_add (slot_labels, text);
+    }
+
+  render_header (out, self->pool_families[POOL_WORKERS], format);
+  render_sample (out, WORKERS_NAME, "", common, (double) info->len);
+  render_header (out, self->pool_families[POOL_READY], format);
+  render_sample (out, READY_NAME, "", common, (double) n_ready);
+
+  render_header (out, self->pool_families[POOL_RESTARTS], format);
+  if (self->aggregate)
+    render_sample (out, RESTARTS_NAME, "", common, restarts);
+  else
+    for (guint i = 0; i < info->len; i++)
+      render_sample (out, RESTARTS_NAME, "", g_ptr_array_index (slot_labels, i),
+                     (double) g_array_index (info, SeldonWorkerSlotInfo, i).restarts);
+
+  if (!have_pss)
+    return;
+  render_header (out, self->pool_families[POOL_PSS], format);
+  if (self->aggregate)
+    render_sample (out, PSS_NAME, "", common, pss);
+  else
+    for (guint i = 0; i < info->len; i++)
+      if (!isnan (pss_values[i]))
+        render_sample (out, PSS_NAME, "", g_ptr_array_index (slot_labels, i), pss_values[i]);
+}
+
 GBytes *
 seldon_metrics_render (SeldonMetrics       *self,
                        SeldonMetricsFormat  format)
@@ -1473,6 +1647,10 @@ seldon_metrics_render (SeldonMetrics       *self,
       g_hash_table_add (om_names, self->requests->om_name);
       g_hash_table_add (om_names, self->duration->om_name);
       g_hash_table_add (om_names, self->in_flight_family->om_name);
+      g_hash_table_add (om_names, self->queue->om_name);
+      g_hash_table_add (om_names, self->component->om_name);
+      for (guint i = 0; i < G_N_ELEMENTS (self->pool_families); i++)
+        g_hash_table_add (om_names, self->pool_families[i]->om_name);
       for (guint i = 0; i < N_PROC; i++)
         g_hash_table_add (om_names, self->proc_families[i]->om_name);
     }
@@ -1483,6 +1661,8 @@ seldon_metrics_render (SeldonMetrics       *self,
       /* the server's own families bypass the name check above */
       render_family (out, self->requests, format, NULL);
       render_family (out, self->duration, format, NULL);
+      render_family (out, self->queue, format, NULL);
+      render_family (out, self->component, format, NULL);
     }
   g_mutex_unlock (&self->lock);
 
@@ -1495,6 +1675,7 @@ seldon_metrics_render (SeldonMetrics       *self,
       render_labels (labels, &text, NULL, NULL);
       render_header (out, self->in_flight_family, format);
       render_sample (out, IN_FLIGHT_NAME, "", text, (double) MAX (g_atomic_int_get (&self->in_flight), 0));
+      render_pool (self, out, format, text);
 
       for (guint i = 0; i < N_PROC; i++)
         {
@@ -1654,6 +1835,7 @@ seldon_metrics_new (SeldonConfig       *config,
 
   self = g_atomic_rc_box_new0 (SeldonMetrics);
   self->flags = flags;
+  self->off = g_strcmp0 (g_getenv ("_SELDON_BENCH_METRICS_OFF"), "1") == 0;
   if (config != NULL)
     g_object_get (config, "metrics-aggregate", &self->aggregate, NULL);
   init_default_labels (self, config);
@@ -1666,6 +1848,8 @@ seldon_metrics_new (SeldonConfig       *config,
   self->warned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->request_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->duration_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->queue_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->component_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   /* The server's own names are always reserved, rendered only with FLAGS_BUILTIN. */
   self->requests = family_new (self, REQUESTS_NAME, KIND_COUNTER,
@@ -1676,6 +1860,23 @@ seldon_metrics_new (SeldonConfig       *config,
                                &latency_buckets, TRUE);
   self->in_flight_family = family_new (self, IN_FLIGHT_NAME, KIND_GAUGE,
                                        "Requests received and not answered yet.", NULL, TRUE);
+  self->queue = family_new (self, QUEUE_NAME, KIND_HISTOGRAM,
+                            "Time a call waited for a worker thread, in seconds.",
+                            &latency_buckets, TRUE);
+  self->component = family_new (self, COMPONENT_NAME, KIND_HISTOGRAM,
+                                "Time a worker took to run a call (decoding, the component, encoding), in seconds.",
+                                &latency_buckets, TRUE);
+  self->pool_families[POOL_WORKERS] = family_new (self, WORKERS_NAME, KIND_GAUGE,
+                                                  "Worker slots in the pool.", NULL, TRUE);
+  self->pool_families[POOL_READY] = family_new (self, READY_NAME, KIND_GAUGE,
+                                                "Worker slots serving calls now.", NULL, TRUE);
+  self->pool_families[POOL_RESTARTS] = family_new (self, RESTARTS_NAME, KIND_COUNTER,
+                                                   "Worker processes started again in a slot (respawned after an exit, or recycled).",
+                                                   NULL, TRUE);
+  self->pool_families[POOL_PSS] = family_new (self, PSS_NAME, KIND_GAUGE,
+                                              "Proportional set size of a worker process, in bytes.",
+                                              NULL, TRUE);
+  g_weak_ref_init (&self->worker, NULL);
   for (guint i = 0; i < N_PROC; i++)
     self->proc_families[i] = family_new (self, proc_metrics[i].name, proc_metrics[i].kind,
                                          proc_metrics[i].help, NULL, TRUE);
@@ -1697,6 +1898,9 @@ seldon_metrics_clear (SeldonMetrics *self)
 {
   g_hash_table_unref (self->request_cache);
   g_hash_table_unref (self->duration_cache);
+  g_hash_table_unref (self->queue_cache);
+  g_hash_table_unref (self->component_cache);
+  g_weak_ref_clear (&self->worker);
   g_hash_table_unref (self->warned);
   g_hash_table_unref (self->cache);
   g_hash_table_unref (self->series);

@@ -756,6 +756,54 @@ test_builtin (void)
   g_assert_true (g_str_has_suffix (om, "\n# EOF\n"));
 }
 
+static void
+test_timings (void)
+{
+  g_autoptr(SeldonMetrics) metrics = seldon_metrics_new (NULL, SELDON_METRICS_FLAGS_BUILTIN);
+  g_autoptr(SeldonReply) reply = seldon_reply_new (200, "application/json", NULL);
+  g_autoptr(SeldonReply) refused = seldon_reply_new (503, "application/json", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *om = NULL;
+  g_autofree char *line = NULL;
+
+  g_test_summary ("Issue 6: the latency split into the time a call waited for a worker and the "
+                  "time the worker ran it, from the worker's timings in the reply");
+  reply->started_us = 1000 + 2000;
+  reply->finished_us = 1000 + 2000 + 30000;
+  seldon_metrics_record_timings (metrics, "predict", "rest", 1000, reply);
+  /* unknown hand-over time: the component time only */
+  seldon_metrics_record_timings (metrics, "predict", "rest", 0, reply);
+  /* never ran: nothing */
+  seldon_metrics_record_timings (metrics, "predict", "rest", 1000, refused);
+  seldon_metrics_record_timings (metrics, "predict", "rest", 1000, NULL);
+  seldon_metrics_record_timings (metrics, "aggregate", "grpc", 1000, reply);
+  text = render_text (metrics);
+
+  g_assert_cmpuint (count_occurrences (text, "# TYPE seldon_microservice_queue_duration_seconds histogram\n"), ==, 1);
+  g_assert_cmpuint (count_occurrences (text, "# TYPE seldon_microservice_component_duration_seconds histogram\n"), ==, 1);
+  g_assert_true (g_str_has_suffix ((line = find_line (text, "seldon_microservice_queue_duration_seconds_count{")),
+                                   ",protocol=\"rest\",seldon_deployment_name=" NI "} 1.0"));
+  g_clear_pointer (&line, g_free);
+  g_assert_cmpstr ((line = bucket_value (text, "seldon_microservice_queue_duration_seconds", "0.001")), ==, "0.0");
+  g_clear_pointer (&line, g_free);
+  g_assert_cmpstr ((line = bucket_value (text, "seldon_microservice_queue_duration_seconds", "0.0025")), ==, "1.0");
+  g_clear_pointer (&line, g_free);
+  g_assert_true (g_str_has_suffix ((line = find_line (text, "seldon_microservice_queue_duration_seconds_sum{")),
+                                   "} 0.002"));
+  g_clear_pointer (&line, g_free);
+  g_assert_cmpstr ((line = bucket_value (text, "seldon_microservice_component_duration_seconds", "0.025")), ==, "0.0");
+  g_clear_pointer (&line, g_free);
+  g_assert_cmpstr ((line = bucket_value (text, "seldon_microservice_component_duration_seconds", "0.05")), ==, "2.0");
+  g_clear_pointer (&line, g_free);
+  g_assert_true (g_str_has_suffix ((line = find_line (text, "seldon_microservice_component_duration_seconds_sum{")),
+                                   "} 0.06"));
+  g_clear_pointer (&line, g_free);
+  g_assert_nonnull (strstr (text, "seldon_microservice_component_duration_seconds_count{deployment_name="));
+
+  om = render (metrics, SELDON_METRICS_FORMAT_OPENMETRICS);
+  g_assert_nonnull (strstr (om, "# TYPE seldon_microservice_component_duration_seconds histogram\n"));
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Concurrency (row 176) */
 
@@ -833,6 +881,7 @@ main (int   argc,
   g_test_add_func ("/metrics/negotiate", test_negotiate);
   g_test_add_func ("/metrics/names", test_names);
   g_test_add_func ("/metrics/builtin", test_builtin);
+  g_test_add_func ("/metrics/builtin/timings", test_timings);
 
   return g_test_run ();
 }
