@@ -230,7 +230,7 @@ def test_js_component_two_workers():
 def test_js_serve_script():
     label = "gjs -m serve.js"
     p = Process([GJS, "-m", os.path.join(JS_DIR, "serve.js"), "--http-port", "0",
-                 "--metrics-port", "0", "--scale", "2"], tempfile.gettempdir())
+                 "--metrics-port", "0", "--grpc-port", "0", "--scale", "2"], tempfile.gettempdir())
     try:
         p.wait_ready()
         for method, path, body, status, text in ROWSUM_2:
@@ -249,7 +249,7 @@ def test_python_component():
     finally:
         check_stops(label, p)
     check("%s: Python logging of load() is a log line" % label,
-          find_line(p, r" - RowSum:do_load:\d+ - INFO:  RowSum loaded with scale 10\.0$"), p.describe())
+          find_line(p, r" - RowSum:do_load:\d+ - INFO:  \[worker 0\] RowSum loaded with scale 10\.0$"), p.describe())
     check("%s: the library's lines in the worker carry its slot" % label,
           find_line(p, r" - Seldon:[^ ]* - [A-Z]+:  \[worker 0\] \{\"status\":\{\"code\":-1,"
                        r"\"info\":\"rowsum needs a 2-D array of numbers, got 3 dimensions\""),
@@ -280,6 +280,7 @@ def test_python_component_unknown_parameter():
 def test_python_serve_script():
     label = "python3 serve.py"
     p = Process([PYTHON, os.path.join(PY_DIR, "serve.py"), "--http-port", "0", "--metrics-port", "0",
+                 "--grpc-port", "0",
                  "--scale", "2"], tempfile.gettempdir())
     try:
         p.wait_ready()

@@ -5,43 +5,49 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <libsoup/soup.h>
 
 #include "seldon-error.h"
+#include "seldon-grpc-module-private.h"
+#include "seldon-http-private.h"
 #include "seldon-metrics-private.h"
 #include "seldon-resources.h"
 #include "seldon-rest-request-private.h"
 #include "seldon-server.h"
+#include "seldon-tracing-private.h"
 #include "seldon-worker-private.h"
 
 /**
  * SeldonServer:
  *
- * The REST front of the Seldon microservice, on libsoup.
+ * The REST front of the Seldon microservice, on a small HTTP/1.1 server of its own.
  *
  * It listens on [property@Seldon.Config:listen-address] and
  * [property@Seldon.Config:http-port], serves the routes of the Seldon v1 REST API with exact
  * path matching, and finds each call's request in the HTTP request (multipart form, `json`
  * form field or query parameter, JSON body). The main loop never runs model code: the
- * message is paused, the call runs on the [class@Seldon.Worker], and the answer is written
+ * call runs on the [class@Seldon.Worker], and the answer is written
  * when it comes back. `/health/ping`, `/seldon.json`, `OPTIONS`, and the 404 and 405
  * answers are produced by the front itself.
  *
  * Until the worker is ready (its component's `load()` returned) every request waits, so no
  * route answers before the model is loaded.
  *
+ * HTTP/1.0 and 1.1 are served, with keep-alive, pipelining (answers in order), chunked request
+ * bodies and `Expect: 100-continue`.
+ *
  * Limits: a request body larger than [property@Seldon.Config:max-body-bytes] is answered with
- * status 413 (at once when the client waits for `100-continue`, otherwise once the body was
- * read and thrown away); a request line longer than 4094 bytes, more than 100 header fields or
- * a header field longer than 8190 bytes with a plain 400. A request whose header block exceeds
- * libsoup's own limit (64 KiB) is dropped by libsoup without an answer. An idle keep-alive
- * connection is closed after [property@Seldon.Config:keepalive] seconds, a new connection that
- * sends nothing after 30 seconds; with a single worker thread (or a keep-alive of 0) every
- * answer carries `Connection: close`.
+ * status 413 and `Connection: close` as soon as its size is known (its `Content-Length`, or the
+ * chunks read so far), and the rest of it is thrown away; a request line longer than 4094
+ * bytes, more than 100 header fields, a header field longer than 8190 bytes or malformed HTTP
+ * with a plain 400 page, a header block over 64 KiB with 431, and the connection is closed.
+ * An idle keep-alive connection is closed after [property@Seldon.Config:keepalive] seconds, a
+ * new connection that sends nothing after 30 seconds, a connection that stalls for 30 seconds
+ * while a request or an answer is transferred; with a single worker thread (or a keep-alive of
+ * 0) every answer carries `Connection: close`. A client that goes away while its call runs
+ * cancels the call.
  *
  * With [property@Seldon.Config:access-log], one line per answered request goes to standard
  * output in gunicorn's default format; lines containing
@@ -68,11 +74,6 @@
 /* Flask-CORS's default method list. */
 #define CORS_METHODS "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
 
-/* The HTTP limits upstream's server applies (configuration.md §6.2). */
-#define MAX_REQUEST_LINE 4094
-#define MAX_HEADER_FIELDS 100
-#define MAX_HEADER_FIELD_SIZE 8190
-
 /* Seconds a connection may stall while a request or its answer is being transferred, or
  * before a new connection sends its first request. Keep-alive waits use the keepalive
  * setting instead. */
@@ -90,12 +91,14 @@ struct _SeldonServer
 
   SeldonConfig  *config;
   SeldonWorker  *worker;
-  SoupServer    *soup;
+  SeldonHttpServer *http;
   gulong         ready_id;
 
   /* The metrics listener and the registry (metrics.md) */
   SeldonMetrics *metrics;
-  SoupServer    *metrics_soup;
+  /* Request tracing (seldon-tracing-private.h); NULL when off. Created by listen(). */
+  SeldonTracer  *tracer;
+  SeldonHttpServer *metrics_http;
   int            metrics_port_setting;
   guint          metrics_port;
 
@@ -113,16 +116,18 @@ struct _SeldonServer
   int            max_queued;
   SeldonJsonWriteFlags write_flags;
 
+  /* seldon_server_add_socket(): listening sockets to serve instead of binding the ports */
+  GSocket       *http_socket;
+  GSocket       *metrics_socket;
+  GSocket       *grpc_socket;
+
+  /* The gRPC listener (seldon-grpc-server.c); NULL with grpc-workers 0 */
+  SeldonGrpcServer *grpc;
+
   guint          http_port;
   gboolean       listening;
   gboolean       draining;
   gboolean       stopped;
-
-  /* GSocket* => ConnState*: every open connection. */
-  GHashTable    *connections;
-  /* Closes idle connections (see ConnState): due at sweep_time, -1 when no timer is armed. */
-  GSource       *sweep;
-  gint64         sweep_time;
 
   /* Requests the handler took: every SeldonRestPending alive, and those waiting for the
    * worker to become ready. */
@@ -157,9 +162,9 @@ G_DEFINE_FINAL_TYPE (SeldonServer, seldon_server, G_TYPE_OBJECT)
 
 
 /*
- * One request from the moment the handler takes it until libsoup is done with the message
+ * One request from the moment the handler takes it until the HTTP layer is done with it
  * ("finished": answered, or the client went away, or the server stopped) and, if it went to
- * the worker, until the worker answered. The message is referenced, so a call completing after
+ * the worker, until the worker answered. The request is referenced, so a call completing after
  * the client left never touches freed memory; its answer is then dropped.
  */
 typedef struct
@@ -167,29 +172,26 @@ typedef struct
   SeldonServer      *server;      /* NULL once the server is disposed */
   SeldonMetrics     *metrics;
   const char        *metric_label; /* `method` label of the request metrics (static) */
-  SoupServerMessage *msg;
-  gulong             disconnected_id;
+  SeldonHttpRequest *request;
   GCancellable      *cancellable;
   gint64             arrival;     /* monotonic µs */
-  gboolean           paused;
+  gint64             queued;      /* monotonic µs: handed to the worker */
+  SeldonSpan        *span;        /* NULL when not traced */
   gboolean           held;        /* in server->held */
+  gboolean           answering;   /* call_done_cb() writes the answer */
   gboolean           in_worker;
   gboolean           finished;
 } SeldonRestPending;
 
 static void server_check_drained (SeldonServer *self);
-static void server_cork (SeldonServer *self, SoupServerMessage *msg);
-
-/* The SeldonRestPending of a message, as qdata of the message. */
-static GQuark pending_quark;
+static void server_respond (SeldonServer *self, SeldonHttpRequest *request);
 
 static void
 pending_free (SeldonRestPending *pending)
 {
-  g_object_set_qdata (G_OBJECT (pending->msg), pending_quark, NULL);
-  if (pending->disconnected_id != 0)
-    g_signal_handler_disconnect (pending->msg, pending->disconnected_id);
-  g_clear_object (&pending->msg);
+  seldon_span_finish (g_steal_pointer (&pending->span), pending->metric_label, 0, NULL);
+  seldon_http_request_set_data (pending->request, NULL);
+  g_clear_pointer (&pending->request, seldon_http_request_unref);
   g_clear_object (&pending->cancellable);
   g_clear_pointer (&pending->metrics, seldon_metrics_unref);
   g_free (pending);
@@ -200,30 +202,33 @@ pending_maybe_free (SeldonRestPending *pending)
 {
   SeldonServer *self = pending->server;
 
-  if (!pending->finished || pending->in_worker || pending->held)
+  if (!pending->finished || pending->in_worker || pending->answering || pending->held)
     return;
 
   if (self != NULL)
     g_hash_table_remove (self->pendings, pending);
   seldon_metrics_request_finished (pending->metrics,
                                    pending->metric_label != NULL ? pending->metric_label : "unknown",
-                                   "rest", soup_server_message_get_status (pending->msg),
+                                   "rest", seldon_http_request_get_status (pending->request),
                                    g_get_monotonic_time () - pending->arrival);
+  seldon_span_finish (g_steal_pointer (&pending->span), pending->metric_label,
+                      seldon_http_request_get_status (pending->request), NULL);
   pending_free (pending);
   if (self != NULL)
     server_check_drained (self);
 }
 
+/* The HTTP layer is done with the request: answered, or the client went away, or the server
+ * stopped. */
 static void
-pending_finished_cb (SoupServerMessage *msg,
-                     gpointer           user_data)
+pending_finished (SeldonRestPending *pending)
 {
-  SeldonRestPending *pending = user_data;
-
   if (pending->finished)
     return;
   pending->finished = TRUE;
-  g_cancellable_cancel (pending->cancellable);
+  /* The client went away (or the server stops) while the call runs: stop it. */
+  if (pending->in_worker)
+    g_cancellable_cancel (pending->cancellable);
   if (pending->held && pending->server != NULL)
     {
       g_queue_remove (&pending->server->held, pending);
@@ -234,52 +239,30 @@ pending_finished_cb (SoupServerMessage *msg,
 
 static SeldonRestPending *
 pending_new (SeldonServer      *self,
-             SoupServerMessage *msg)
+             SeldonHttpRequest *request)
 {
   SeldonRestPending *pending = g_new0 (SeldonRestPending, 1);
 
   pending->server = self;
   pending->metrics = seldon_metrics_ref (self->metrics);
   seldon_metrics_request_started (pending->metrics);
-  pending->msg = g_object_ref (msg);
+  pending->request = seldon_http_request_ref (request);
   pending->cancellable = g_cancellable_new ();
   pending->arrival = g_get_monotonic_time ();
-  /* libsoup is done with the message: the server's "request-finished" or "request-aborted"
-   * (request_done_cb(), emitted right after the message's "finished"). A message whose
-   * connection is closed while it is paused (the server stops) may only get "disconnected". */
-  g_object_set_qdata (G_OBJECT (msg), pending_quark, pending);
-  pending->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (pending_finished_cb), pending);
+  pending->span = seldon_tracer_start_span (self->tracer, "rest", seldon_http_request_get_method (request),
+                                            seldon_http_request_get_path (request),
+                                            seldon_tracing_lookup_http_request, request);
+  seldon_http_request_set_data (request, pending);
   g_hash_table_add (self->pendings, pending);
   return pending;
 }
 
-static void
-pending_pause (SeldonRestPending *pending)
-{
-  if (!pending->paused)
-    {
-      soup_server_message_pause (pending->msg);
-      pending->paused = TRUE;
-    }
-}
-
-/* The answer is set: let libsoup write it. */
+/* The answer is set: write it. */
 static void
 pending_release (SeldonRestPending *pending)
 {
-  /* Shutting down: this connection serves no further request. */
-  if (pending->server != NULL && pending->server->draining && !pending->finished)
-    soup_message_headers_replace (soup_server_message_get_response_headers (pending->msg),
-                                  "Connection", "close");
-
   if (pending->server != NULL && !pending->finished)
-    server_cork (pending->server, pending->msg);
-
-  if (pending->paused && !pending->finished)
-    {
-      pending->paused = FALSE;
-      soup_server_message_unpause (pending->msg);
-    }
+    server_respond (pending->server, pending->request);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -287,49 +270,38 @@ pending_release (SeldonRestPending *pending)
 /* ---------------------------------------------------------------------------------------- */
 
 static void
-set_response (SoupServerMessage *msg,
+set_response (SeldonHttpRequest *request,
               guint              status,
               const char        *content_type,
               GBytes            *body)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  SoupMessageBody *response_body = soup_server_message_get_response_body (msg);
-  gsize len = body != NULL ? g_bytes_get_size (body) : 0;
-
   if (status < 100 || status > 599)
-    status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
-  soup_server_message_set_status (msg, status, NULL);
-  if (content_type != NULL)
-    soup_message_headers_replace (headers, "Content-Type", content_type);
-  else
-    soup_message_headers_remove (headers, "Content-Type");
-  soup_message_body_truncate (response_body);
-  if (len > 0)
-    soup_message_body_append_bytes (response_body, body);
-  soup_message_headers_set_content_length (headers, (goffset) len);
+    status = 500;
+  seldon_http_request_set_status (request, status);
+  seldon_http_request_set_body (request, content_type, body);
 }
 
 static void
-set_response_static (SoupServerMessage *msg,
+set_response_static (SeldonHttpRequest *request,
                      guint              status,
                      const char        *content_type,
                      const char        *text)
 {
   g_autoptr(GBytes) body = g_bytes_new_static (text, strlen (text));
 
-  set_response (msg, status, content_type, body);
+  set_response (request, status, content_type, body);
 }
 
 static void
-set_reply (SoupServerMessage *msg,
+set_reply (SeldonHttpRequest *request,
            const SeldonReply *reply)
 {
-  set_response (msg, reply->http_status, reply->content_type, reply->body);
+  set_response (request, reply->http_status, reply->content_type, reply->body);
 }
 
 static void
 set_error (SeldonServer      *self,
-           SoupServerMessage *msg,
+           SeldonHttpRequest *request,
            const GError      *error)
 {
   g_autoptr(SeldonReply) reply = seldon_reply_new_error (error, self->write_flags);
@@ -343,38 +315,18 @@ set_error (SeldonServer      *self,
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
                     "SELDON_HTTP_STATUS", status,
                     "MESSAGE", "%.*s", (int) (size > 0 ? size - 1 : 0), body);
-  set_reply (msg, reply);
+  set_reply (request, reply);
 }
 
 static void
 set_error_literal (SeldonServer      *self,
-                   SoupServerMessage *msg,
+                   SeldonHttpRequest *request,
                    SeldonError        code,
                    const char        *message)
 {
   g_autoptr(GError) error = g_error_new_literal (SELDON_ERROR, code, message);
 
-  set_error (self, msg, error);
-}
-
-/* The plain error page the HTTP layer answers malformed requests with (rest-api.md §8.3). */
-static void
-set_http_error (SoupServerMessage *msg,
-                guint              status,
-                const char        *detail)
-{
-  const char *phrase = soup_status_get_phrase (status);
-  g_autofree char *page = NULL;
-  g_autoptr(GBytes) body = NULL;
-  gsize len;
-
-  page = g_strdup_printf ("<html>\n  <head><title>%s</title></head>\n  <body>\n"
-                          "    <h1>%s</h1>\n    <p>%s</p>\n  </body>\n</html>\n",
-                          phrase, phrase, detail);
-  len = strlen (page);
-  body = g_bytes_new_take (g_steal_pointer (&page), len);
-  set_response (msg, status, "text/html", body);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  set_error (self, request, error);
 }
 
 static int
@@ -386,26 +338,24 @@ compare_strings (const void *a,
 
 /* Flask-CORS with its defaults: every response, whatever its status. */
 static void
-add_cors_headers (SoupServerMessage *msg)
+add_cors_headers (SeldonHttpRequest *request)
 {
-  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
-  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
-  const char *origin = soup_message_headers_get_one (request, "Origin");
+  const char *origin = seldon_http_request_get_header (request, "Origin");
 
   if (origin != NULL && *origin != '\0')
     {
-      soup_message_headers_replace (response, "Access-Control-Allow-Origin", origin);
-      soup_message_headers_append (response, "Vary", "Origin");
+      seldon_http_request_add_header (request, "Access-Control-Allow-Origin", origin);
+      seldon_http_request_add_header (request, "Vary", "Origin");
     }
   else
-    soup_message_headers_replace (response, "Access-Control-Allow-Origin", "*");
+    seldon_http_request_add_header (request, "Access-Control-Allow-Origin", "*");
 
   /* A preflight: only when it names a method of the list (Flask-CORS tests the upper-cased
    * value as a substring of the list). */
-  if (strcmp (soup_server_message_get_method (msg), "OPTIONS") == 0)
+  if (strcmp (seldon_http_request_get_method (request), "OPTIONS") == 0)
     {
-      const char *request_method = soup_message_headers_get_one (request, "Access-Control-Request-Method");
-      const char *request_headers = soup_message_headers_get_one (request, "Access-Control-Request-Headers");
+      const char *request_method = seldon_http_request_get_header (request, "Access-Control-Request-Method");
+      const char *request_headers = seldon_http_request_get_header (request, "Access-Control-Request-Headers");
       g_autofree char *upper = request_method != NULL ? g_ascii_strup (request_method, -1) : NULL;
 
       if (upper != NULL && *upper != '\0' && strstr (CORS_METHODS, upper) != NULL)
@@ -421,11 +371,23 @@ add_cors_headers (SoupServerMessage *msg)
               qsort (names, n, sizeof (char *), compare_strings);
               joined = g_strjoinv (", ", names);
               if (*joined != '\0')
-                soup_message_headers_replace (response, "Access-Control-Allow-Headers", joined);
+                seldon_http_request_add_header (request, "Access-Control-Allow-Headers", joined);
             }
-          soup_message_headers_replace (response, "Access-Control-Allow-Methods", CORS_METHODS);
+          seldon_http_request_add_header (request, "Access-Control-Allow-Methods", CORS_METHODS);
         }
     }
+}
+
+/* Every answer of both listeners leaves through here. */
+static void
+server_respond (SeldonServer      *self,
+                SeldonHttpRequest *request)
+{
+  add_cors_headers (request);
+  /* Shutting down: this connection serves no further request. */
+  if (self->draining)
+    seldon_http_request_set_close (request);
+  seldon_http_request_respond (request);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -450,20 +412,83 @@ etag_matches (const char *if_none_match,
   return FALSE;
 }
 
-/* /seldon.json, served like a static file: validators, conditional GET, ranges (libsoup). */
+/* One range of `bytes=` (RFC 9110 §14.1.2) over @size bytes: FALSE when it is not a single
+ * range of that form (the whole file is served), *@satisfiable FALSE when it misses. */
+static gboolean
+parse_range (const char *range,
+             gsize       size,
+             gsize      *out_start,
+             gsize      *out_end,
+             gboolean   *satisfiable)
+{
+  const char *p;
+  char *end;
+  guint64 first, last;
+
+  if (g_ascii_strncasecmp (range, "bytes=", 6) != 0 || strchr (range, ',') != NULL)
+    return FALSE;
+  p = range + 6;
+  while (*p == ' ')
+    p++;
+  *satisfiable = TRUE;
+  if (*p == '-')
+    {
+      /* the last N bytes */
+      if (!g_ascii_isdigit (p[1]))
+        return FALSE;
+      last = g_ascii_strtoull (p + 1, &end, 10);
+      if (*end != '\0' && *end != ' ')
+        return FALSE;
+      if (last == 0 || size == 0)
+        {
+          *satisfiable = FALSE;
+          return TRUE;
+        }
+      *out_start = size - (gsize) MIN (last, size);
+      *out_end = size - 1;
+      return TRUE;
+    }
+  if (!g_ascii_isdigit (*p))
+    return FALSE;
+  first = g_ascii_strtoull (p, &end, 10);
+  if (*end != '-')
+    return FALSE;
+  p = end + 1;
+  if (*p == '\0' || *p == ' ')
+    last = G_MAXUINT64;
+  else
+    {
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      last = g_ascii_strtoull (p, &end, 10);
+      if ((*end != '\0' && *end != ' ') || last < first)
+        return FALSE;
+    }
+  if (first >= size)
+    {
+      *satisfiable = FALSE;
+      return TRUE;
+    }
+  *out_start = (gsize) first;
+  *out_end = (gsize) MIN (last, (guint64) size - 1);
+  return TRUE;
+}
+
+/* /seldon.json, served like a static file: validators, conditional GET, a byte range. */
 static void
 serve_openapi (SeldonServer      *self,
-               SoupServerMessage *msg)
+               SeldonHttpRequest *request)
 {
-  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
-  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
-  const char *if_none_match = soup_message_headers_get_one (request, "If-None-Match");
-  const char *if_modified_since = soup_message_headers_get_one (request, "If-Modified-Since");
+  const char *if_none_match = seldon_http_request_get_header (request, "If-None-Match");
+  const char *if_modified_since = seldon_http_request_get_header (request, "If-Modified-Since");
+  const char *range = seldon_http_request_get_header (request, "Range");
   gboolean not_modified = FALSE;
+  gsize size, start = 0, end = 0;
+  gboolean satisfiable = TRUE;
 
   if (self->openapi == NULL)
     {
-      set_error_literal (self, msg, SELDON_ERROR_NOT_FOUND, NOT_FOUND_TEXT);
+      set_error_literal (self, request, SELDON_ERROR_NOT_FOUND, NOT_FOUND_TEXT);
       return;
     }
 
@@ -476,25 +501,49 @@ serve_openapi (SeldonServer      *self,
       not_modified = since != NULL && g_date_time_compare (since, self->openapi_modified) >= 0;
     }
 
-  soup_message_headers_replace (response, "Cache-Control", "no-cache");
-  soup_message_headers_replace (response, "ETag", self->openapi_etag);
-  soup_message_headers_replace (response, "Last-Modified", self->openapi_modified_text);
+  seldon_http_request_add_header (request, "Cache-Control", "no-cache");
+  seldon_http_request_add_header (request, "ETag", self->openapi_etag);
+  seldon_http_request_add_header (request, "Last-Modified", self->openapi_modified_text);
   if (not_modified)
     {
-      set_response (msg, SOUP_STATUS_NOT_MODIFIED, NULL, NULL);
+      set_response (request, 304, NULL, NULL);
       return;
     }
-  soup_message_headers_replace (response, "Content-Disposition", "inline; filename=seldon.json");
-  soup_message_headers_replace (response, "Accept-Ranges", "bytes");
-  set_response (msg, SOUP_STATUS_OK, "application/json", self->openapi);
+  seldon_http_request_add_header (request, "Content-Disposition", "inline; filename=seldon.json");
+  seldon_http_request_add_header (request, "Accept-Ranges", "bytes");
+
+  size = g_bytes_get_size (self->openapi);
+  if (range != NULL && parse_range (range, size, &start, &end, &satisfiable))
+    {
+      char content_range[96];
+
+      if (!satisfiable)
+        {
+          g_snprintf (content_range, sizeof content_range, "bytes */%" G_GSIZE_FORMAT, size);
+          seldon_http_request_add_header (request, "Content-Range", content_range);
+          set_response (request, 416, NULL, NULL);
+          return;
+        }
+      else
+        {
+          g_autoptr(GBytes) part = g_bytes_new_from_bytes (self->openapi, start, end - start + 1);
+
+          g_snprintf (content_range, sizeof content_range,
+                      "bytes %" G_GSIZE_FORMAT "-%" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT, start, end, size);
+          seldon_http_request_add_header (request, "Content-Range", content_range);
+          set_response (request, 206, "application/json", part);
+          return;
+        }
+    }
+  set_response (request, 200, "application/json", self->openapi);
 }
 
 static void
-serve_options (SoupServerMessage     *msg,
+serve_options (SeldonHttpRequest     *request,
                const SeldonRestRoute *route)
 {
-  set_response (msg, SOUP_STATUS_OK, "text/html; charset=utf-8", NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", route->allow);
+  set_response (request, 200, "text/html; charset=utf-8", NULL);
+  seldon_http_request_add_header (request, "Allow", route->allow);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -509,15 +558,25 @@ call_done_cb (GObject      *source,
   SeldonRestPending *pending = user_data;
   g_autoptr(SeldonReply) reply = seldon_worker_call_finish (SELDON_WORKER (source), result);
 
-  pending->in_worker = FALSE;
   /* Recorded before the answer goes out, so the next scrape sees it (metrics.md §5.1), and
    * even when the client went away: the call ran. */
   if (reply != NULL)
-    seldon_metrics_record_reply (pending->metrics, reply);
+    {
+      seldon_metrics_record_reply (pending->metrics, reply);
+      seldon_metrics_record_timings (pending->metrics,
+                                     pending->metric_label != NULL ? pending->metric_label : "unknown",
+                                     "rest", pending->queued, reply);
+      seldon_span_add_reply (pending->span, reply);
+    }
+  /* The answer may be written (and the request finished) at once: answering until then, so
+   * that only the last line frees the pending request. */
+  pending->in_worker = FALSE;
   if (!pending->finished && pending->server != NULL && reply != NULL)
     {
-      set_reply (pending->msg, reply);
+      pending->answering = TRUE;
+      set_reply (pending->request, reply);
       pending_release (pending);
+      pending->answering = FALSE;
     }
   pending_maybe_free (pending);
 }
@@ -527,30 +586,30 @@ serve_call (SeldonServer          *self,
             SeldonRestPending     *pending,
             const SeldonRestRoute *route)
 {
-  SoupServerMessage *msg = pending->msg;
-  GUri *uri = soup_server_message_get_uri (msg);
-  SoupMessageBody *request_body = soup_server_message_get_request_body (msg);
-  g_autoptr(GBytes) body = NULL;
+  SeldonHttpRequest *request = pending->request;
+  GBytes *request_body = seldon_http_request_get_body (request);
+  const char *content_type = seldon_http_request_get_header (request, "Content-Type");
+  g_autoptr(SoupMessageHeaders) headers = NULL;
   g_autoptr(GError) error = NULL;
   SeldonCall *call;
 
-  if (route->reads_request && request_body != NULL && request_body->length > 0)
-    body = soup_message_body_flatten (request_body);
+  /* The request finding rules read the Content-Type only (and a multipart body's boundary). */
+  if (content_type != NULL && route->reads_request)
+    {
+      headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+      soup_message_headers_append (headers, "Content-Type", content_type);
+    }
 
   call = seldon_rest_request_build_call (route,
-                                         soup_server_message_get_request_headers (msg),
-                                         g_uri_get_query (uri),
-                                         body,
+                                         headers,
+                                         seldon_http_request_get_query (request),
+                                         route->reads_request && g_bytes_get_size (request_body) > 0 ? request_body : NULL,
                                          self->passthrough,
                                          &error);
-  /* The worker works on its own copy; the request body is no longer needed. */
-  g_clear_pointer (&body, g_bytes_unref);
-  if (request_body != NULL)
-    soup_message_body_truncate (request_body);
 
   if (call == NULL)
     {
-      set_error (self, msg, error);
+      set_error (self, request, error);
       pending_release (pending);
       return;
     }
@@ -558,8 +617,8 @@ serve_call (SeldonServer          *self,
   if (self->request_timeout_ms > 0)
     call->deadline = pending->arrival + self->request_timeout_ms * 1000;
 
-  pending_pause (pending);
   pending->in_worker = TRUE;
+  pending->queued = g_get_monotonic_time ();
   seldon_worker_call_async (self->worker, call, pending->cancellable, call_done_cb, pending);
 }
 
@@ -567,9 +626,9 @@ static void
 serve (SeldonServer      *self,
        SeldonRestPending *pending)
 {
-  SoupServerMessage *msg = pending->msg;
-  const char *method = soup_server_message_get_method (msg);
-  g_autofree char *path = seldon_rest_decode_path (g_uri_get_path (soup_server_message_get_uri (msg)));
+  SeldonHttpRequest *request = pending->request;
+  const char *method = seldon_http_request_get_method (request);
+  g_autofree char *path = seldon_rest_decode_path (seldon_http_request_get_path (request));
   const SeldonRestRoute *route = seldon_rest_route_lookup (path);
 
   if (route != NULL)
@@ -591,23 +650,23 @@ serve (SeldonServer      *self,
     }
 
   if (route == NULL)
-    set_error_literal (self, msg, SELDON_ERROR_NOT_FOUND, NOT_FOUND_TEXT);
+    set_error_literal (self, request, SELDON_ERROR_NOT_FOUND, NOT_FOUND_TEXT);
   else if (strcmp (method, "OPTIONS") == 0)
-    serve_options (msg, route);
+    serve_options (request, route);
   else if (!seldon_rest_route_allows (route, method))
     {
-      set_error_literal (self, msg, SELDON_ERROR_METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED_TEXT);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", route->allow);
+      set_error_literal (self, request, SELDON_ERROR_METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED_TEXT);
+      seldon_http_request_add_header (request, "Allow", route->allow);
     }
   else
     {
       switch (route->kind)
         {
         case SELDON_REST_ROUTE_PING:
-          set_response_static (msg, SOUP_STATUS_OK, "text/html; charset=utf-8", "pong");
+          set_response_static (request, 200, "text/html; charset=utf-8", "pong");
           break;
         case SELDON_REST_ROUTE_OPENAPI:
-          serve_openapi (self, msg);
+          serve_openapi (self, request);
           break;
         case SELDON_REST_ROUTE_CALL:
           serve_call (self, pending, route);
@@ -634,19 +693,35 @@ worker_ready_cb (SeldonServer *self)
     }
 }
 
+/* A complete request on the REST listener. */
 static void
-handle_request (SoupServer        *soup,
-                SoupServerMessage *msg,
-                const char        *path,
-                GHashTable        *query,
+handle_request (SeldonHttpRequest *request,
                 gpointer           user_data)
 {
   SeldonServer *self = user_data;
-  SeldonRestPending *pending = pending_new (self, msg);
+  SeldonRestPending *pending;
+  gint64 too_large = seldon_http_request_get_too_large (request);
+
+  /* Over max-body-bytes (from Content-Length, or while reading a chunked body): answered by
+   * the HTTP level, before any route, as Werkzeug does. */
+  if (too_large > 0)
+    {
+      g_autofree char *text = NULL;
+
+      text = g_strdup_printf ("Request body too large: %" G_GINT64_FORMAT " bytes (limit %" G_GINT64_FORMAT ")",
+                              too_large, self->max_body_bytes);
+      set_error_literal (self, request, SELDON_ERROR_TOO_LARGE, text);
+      seldon_http_request_set_close (request);
+      server_respond (self, request);
+      return;
+    }
+
+  pending = pending_new (self, request);
 
   if (self->stopped)
     {
-      set_error_literal (self, msg, SELDON_ERROR_UNAVAILABLE, "The server is shutting down");
+      set_error_literal (self, request, SELDON_ERROR_UNAVAILABLE, "The server is shutting down");
+      pending_release (pending);
       return;
     }
 
@@ -655,12 +730,12 @@ handle_request (SoupServer        *soup,
     {
       if (self->draining || (self->max_queued > 0 && (int) self->held.length >= self->max_queued))
         {
-          set_error_literal (self, msg, SELDON_ERROR_UNAVAILABLE,
+          set_error_literal (self, request, SELDON_ERROR_UNAVAILABLE,
                              self->draining ? "The server is shutting down"
                                             : "Too many requests are waiting for the model to load");
+          pending_release (pending);
           return;
         }
-      pending_pause (pending);
       pending->held = TRUE;
       g_queue_push_tail (&self->held, pending);
       return;
@@ -670,327 +745,8 @@ handle_request (SoupServer        *soup,
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* Connection-level handling: limits, idle timeouts, access log                             */
+/* Access log                                                                               */
 /* ---------------------------------------------------------------------------------------- */
-
-/*
- * Idle connections. libsoup 3.2 has no idle timeout, and a socket timeout (g_socket_set_timeout)
- * does not reach its wait for the next request on a kept-alive connection, so each connection
- * gets a timer: armed whenever the connection waits for a request (keepalive seconds once it
- * served one, IO_TIMEOUT_SECONDS for a new connection), disarmed once a request's headers are
- * in. When it fires the socket is shut down: libsoup sees the end of the stream and closes the
- * connection. While a request is transferred, the socket timeout bounds stalls.
- *
- * The timers are deadlines in the connection states, and one source of the server (the sweep)
- * is due at the earliest of them: arming a timer later than that, as every answer does on a
- * busy server, only stores the deadline.
- *
- * While an answer is written the socket is corked (TCP_CORK), so that the status line and
- * headers, which libsoup writes on their own, leave in one segment with the body: one send
- * for the client to wake up to instead of two. The end of the message uncorks it.
- */
-typedef struct
-{
-  SeldonServer *server;
-  GSocket      *socket;      /* weak: the entry goes when the socket does */
-  gint64        deadline;    /* monotonic µs when the idle connection is closed; 0 = none */
-  gboolean      used;
-  gboolean      corked;
-} ConnState;
-
-static void
-conn_state_disarm (ConnState *conn)
-{
-  conn->deadline = 0;
-}
-
-static void
-conn_state_free (ConnState *conn)
-{
-  g_free (conn);
-}
-
-static void
-conn_state_set_cork (ConnState *conn,
-                     gboolean   cork)
-{
-  int value = cork ? 1 : 0;
-
-  if (conn->corked == cork)
-    return;
-  conn->corked = cork;
-  /* Not a TCP socket (or an old kernel): answers are then written as before. */
-  (void) setsockopt (g_socket_get_fd (conn->socket), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
-}
-
-static void
-conn_socket_gone_cb (gpointer  data,
-                     GObject  *where_the_socket_was)
-{
-  ConnState *conn = data;
-
-  g_hash_table_remove (conn->server->connections, where_the_socket_was);
-  conn_state_free (conn);
-}
-
-static ConnState *
-conn_state_get (SeldonServer *self,
-                GSocket      *socket)
-{
-  ConnState *conn = g_hash_table_lookup (self->connections, socket);
-
-  if (conn == NULL)
-    {
-      conn = g_new0 (ConnState, 1);
-      conn->server = self;
-      conn->socket = socket;
-      g_object_weak_ref (G_OBJECT (socket), conn_socket_gone_cb, conn);
-      g_hash_table_insert (self->connections, socket, conn);
-    }
-  return conn;
-}
-
-/* The answer of @msg is about to be written: see ConnState. */
-static void
-server_cork (SeldonServer      *self,
-             SoupServerMessage *msg)
-{
-  GSocket *socket = soup_server_message_get_socket (msg);
-
-  if (socket != NULL && !self->stopped)
-    conn_state_set_cork (conn_state_get (self, socket), TRUE);
-}
-
-/* Server disposal: forget every connection (libsoup closes them). */
-static void
-conn_states_clear (SeldonServer *self)
-{
-  GHashTableIter iter;
-  ConnState *conn;
-
-  g_hash_table_iter_init (&iter, self->connections);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conn))
-    {
-      g_object_weak_unref (G_OBJECT (conn->socket), conn_socket_gone_cb, conn);
-      conn_state_free (conn);
-      g_hash_table_iter_remove (&iter);
-    }
-}
-
-static void
-server_schedule_sweep (SeldonServer *self,
-                       gint64        when)
-{
-  if (self->sweep == NULL || self->sweep_time == when)
-    return;
-  self->sweep_time = when;
-  g_source_set_ready_time (self->sweep, when);
-}
-
-/* Shuts the connections down whose idle time is up: libsoup then sees the end of the stream
- * and closes them. */
-static gboolean
-sweep_cb (gpointer user_data)
-{
-  SeldonServer *self = user_data;
-  gint64 now = g_get_monotonic_time ();
-  gint64 next = -1;
-  GHashTableIter iter;
-  ConnState *conn;
-
-  self->sweep_time = -1;
-  g_hash_table_iter_init (&iter, self->connections);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conn))
-    {
-      if (conn->deadline == 0)
-        continue;
-      if (conn->deadline <= now)
-        {
-          conn->deadline = 0;
-          g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
-        }
-      else if (next < 0 || conn->deadline < next)
-        next = conn->deadline;
-    }
-  g_source_set_ready_time (self->sweep, next);
-  self->sweep_time = next;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-sweep_dispatch (GSource     *source,
-                GSourceFunc  callback,
-                gpointer     user_data)
-{
-  return callback (user_data);
-}
-
-static GSourceFuncs sweep_funcs = {
-  NULL, NULL, sweep_dispatch, NULL, NULL, NULL,
-};
-
-static void
-conn_state_arm (ConnState *conn,
-                guint      seconds)
-{
-  SeldonServer *self = conn->server;
-
-  conn->deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
-  if (self->sweep == NULL)
-    {
-      self->sweep = g_source_new (&sweep_funcs, sizeof (GSource));
-      g_source_set_static_name (self->sweep, "[seldon] idle connections");
-      g_source_set_callback (self->sweep, sweep_cb, self, NULL);
-      g_source_attach (self->sweep, g_main_context_get_thread_default ());
-    }
-  if (self->sweep_time < 0 || conn->deadline < self->sweep_time)
-    server_schedule_sweep (self, conn->deadline);
-}
-
-static guint
-idle_seconds (SeldonServer *self,
-              ConnState    *conn)
-{
-  return conn->used ? (guint) MAX (self->keepalive, 1) : IO_TIMEOUT_SECONDS;
-}
-
-static void
-body_chunk_cb (SoupServerMessage *msg,
-               GBytes            *chunk,
-               gpointer           user_data)
-{
-  SeldonServer *self = user_data;
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  g_autofree char *text = NULL;
-
-  if (soup_server_message_get_status (msg) != 0 || body->length <= (goffset) self->max_body_bytes)
-    return;
-
-  /* Chunked (or unannounced) body over the limit: answer 413 once the rest is drained,
-   * without keeping it. */
-  text = g_strdup_printf ("Request body too large: %" G_GINT64_FORMAT " bytes (limit %" G_GINT64_FORMAT ")",
-                          (gint64) body->length, self->max_body_bytes);
-  set_error_literal (self, msg, SELDON_ERROR_TOO_LARGE, text);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
-  soup_message_body_set_accumulate (body, FALSE);
-  soup_message_body_truncate (body);
-}
-
-typedef struct
-{
-  int count;
-  gsize longest;
-  gboolean has_range;
-} HeaderStats;
-
-static void
-header_stats_cb (const char *name,
-                 const char *value,
-                 gpointer    user_data)
-{
-  HeaderStats *stats = user_data;
-
-  stats->count++;
-  stats->longest = MAX (stats->longest, strlen (name) + 2 + strlen (value));
-  if (g_ascii_strcasecmp (name, "Range") == 0)
-    stats->has_range = TRUE;
-}
-
-/* Runs once the request headers are read, before the body. */
-static void
-handle_headers (SoupServer        *soup,
-                SoupServerMessage *msg,
-                const char        *path,
-                GHashTable        *query,
-                gpointer           user_data)
-{
-  SeldonServer *self = user_data;
-  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
-  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
-  GSocket *socket = soup_server_message_get_socket (msg);
-  GUri *uri = soup_server_message_get_uri (msg);
-  const char *method = soup_server_message_get_method (msg);
-  const char *raw_path = g_uri_get_path (uri);
-  const char *raw_query = g_uri_get_query (uri);
-  g_autofree char *decoded = NULL;
-  HeaderStats stats = { 0, 0, FALSE };
-  gsize line_length;
-  goffset content_length;
-
-  if (socket != NULL)
-    {
-      ConnState *conn = conn_state_get (self, socket);
-
-      conn_state_disarm (conn);
-      if (!conn->used)
-        g_socket_set_timeout (socket, IO_TIMEOUT_SECONDS);
-      conn->used = TRUE;
-    }
-
-  add_cors_headers (msg);
-  if (self->connection_close || self->draining)
-    soup_message_headers_replace (response, "Connection", "close");
-
-  /* The request line as sent: METHOD SP target SP HTTP/1.x (raw-paths keeps it encoded). */
-  line_length = strlen (method) + 1 + strlen (raw_path) +
-                (raw_query != NULL ? 1 + strlen (raw_query) : 0) + 1 + strlen ("HTTP/1.1");
-  if (line_length > MAX_REQUEST_LINE)
-    {
-      g_autofree char *detail = g_strdup_printf ("Request line is too large (%" G_GSIZE_FORMAT " &gt; %d)",
-                                                 line_length, MAX_REQUEST_LINE);
-
-      set_http_error (msg, SOUP_STATUS_BAD_REQUEST, detail);
-      return;
-    }
-
-  soup_message_headers_foreach (request, header_stats_cb, &stats);
-  if (stats.count > MAX_HEADER_FIELDS)
-    {
-      g_autofree char *detail = g_strdup_printf ("Too many header fields (%d &gt; %d)",
-                                                 stats.count, MAX_HEADER_FIELDS);
-
-      set_http_error (msg, SOUP_STATUS_BAD_REQUEST, detail);
-      return;
-    }
-  if (stats.longest > MAX_HEADER_FIELD_SIZE)
-    {
-      g_autofree char *detail = g_strdup_printf ("Request header field is too large (%" G_GSIZE_FORMAT " &gt; %d)",
-                                                 stats.longest, MAX_HEADER_FIELD_SIZE);
-
-      set_http_error (msg, SOUP_STATUS_BAD_REQUEST, detail);
-      return;
-    }
-
-  /* Byte ranges make sense for the OpenAPI file only; libsoup would apply them to any GET. */
-  if (stats.has_range)
-    {
-      decoded = seldon_rest_decode_path (raw_path);
-      if (g_strcmp0 (decoded, "/seldon.json") != 0)
-        soup_message_headers_remove (request, "Range");
-    }
-
-  if (self->max_body_bytes > 0)
-    {
-      if (soup_message_headers_get_encoding (request) == SOUP_ENCODING_CONTENT_LENGTH)
-        {
-          content_length = soup_message_headers_get_content_length (request);
-          if (content_length > self->max_body_bytes)
-            {
-              g_autofree char *text = NULL;
-
-              text = g_strdup_printf ("Request body too large: %" G_GINT64_FORMAT " bytes (limit %" G_GINT64_FORMAT ")",
-                                      (gint64) content_length, self->max_body_bytes);
-              set_error_literal (self, msg, SELDON_ERROR_TOO_LARGE, text);
-              soup_message_headers_replace (response, "Connection", "close");
-              /* libsoup still reads the body (unless the client waits for 100-continue);
-               * don't keep it. */
-              soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
-            }
-        }
-      else
-        g_signal_connect_object (msg, "got-chunk", G_CALLBACK (body_chunk_cb), self, 0);
-    }
-}
 
 static const char *const months[] = {
   "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -998,29 +754,28 @@ static const char *const months[] = {
 
 /* One line per answered request, in gunicorn's default access-log format. */
 static void
-access_log_cb (SoupServerMessage *msg,
-               gpointer           user_data)
+access_log (SeldonServer      *self,
+            SeldonHttpRequest *request)
 {
-  SeldonServer *self = user_data;
-  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
-  const char *method = soup_server_message_get_method (msg);
-  GUri *uri = soup_server_message_get_uri (msg);
-  const char *host = soup_server_message_get_remote_host (msg);
-  const char *referer = soup_message_headers_get_one (request, "Referer");
-  const char *agent = soup_message_headers_get_one (request, "User-Agent");
-  guint status = soup_server_message_get_status (msg);
-  goffset sent = soup_server_message_get_response_body (msg)->length;
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *zone = g_date_time_format (now, "%z");
-  g_autoptr(GString) line = g_string_new (NULL);
+  const char *method = seldon_http_request_get_method (request);
+  const char *path = seldon_http_request_get_path (request);
+  const char *query = seldon_http_request_get_query (request);
+  const char *host = seldon_http_request_get_remote_host (request);
+  const char *referer = seldon_http_request_get_header (request, "Referer");
+  const char *agent = seldon_http_request_get_header (request, "User-Agent");
+  guint status = seldon_http_request_get_status (request);
+  gsize sent = seldon_http_request_get_sent_body_size (request);
+  g_autoptr(GDateTime) now = NULL;
+  g_autofree char *zone = NULL;
+  g_autoptr(GString) line = NULL;
 
-  if (method == NULL || uri == NULL)
+  if (method == NULL || path == NULL)
     return;
-  if (strcmp (method, "HEAD") == 0 || status == SOUP_STATUS_NOT_MODIFIED ||
-      status == SOUP_STATUS_NO_CONTENT)
-    sent = 0;
 
-  g_string_append_printf (line, "%s - - [%02d/%s/%04d:%02d:%02d:%02d %s] \"%s %s%s%s HTTP/1.%d\" %u %" G_GOFFSET_FORMAT " \"%s\" \"%s\"\n",
+  now = g_date_time_new_now_local ();
+  zone = g_date_time_format (now, "%z");
+  line = g_string_new (NULL);
+  g_string_append_printf (line, "%s - - [%02d/%s/%04d:%02d:%02d:%02d %s] \"%s %s%s%s HTTP/1.%d\" %u %" G_GSIZE_FORMAT " \"%s\" \"%s\"\n",
                           host != NULL ? host : "-",
                           g_date_time_get_day_of_month (now),
                           months[g_date_time_get_month (now) - 1],
@@ -1030,10 +785,10 @@ access_log_cb (SoupServerMessage *msg,
                           g_date_time_get_second (now),
                           zone,
                           method,
-                          g_uri_get_path (uri),
-                          g_uri_get_query (uri) != NULL ? "?" : "",
-                          g_uri_get_query (uri) != NULL ? g_uri_get_query (uri) : "",
-                          soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0 ? 0 : 1,
+                          path,
+                          query != NULL ? "?" : "",
+                          query != NULL ? query : "",
+                          seldon_http_request_get_minor_version (request),
                           status,
                           sent,
                           referer != NULL ? referer : "-",
@@ -1047,48 +802,19 @@ access_log_cb (SoupServerMessage *msg,
   fflush (stdout);
 }
 
-/* The server's "request-finished" and "request-aborted", emitted right after the message's
- * "finished": the answer is out (or the message failed), the connection waits for the next
- * request. */
+/* The HTTP layer is done with a request of either listener: answered (@completed) or not. */
 static void
-request_done_cb (SoupServer        *soup,
-                 SoupServerMessage *msg,
-                 gpointer           user_data)
+request_finished_cb (SeldonHttpRequest *request,
+                     gboolean           completed,
+                     gpointer           user_data)
 {
   SeldonServer *self = user_data;
-  SeldonRestPending *pending = g_object_get_qdata (G_OBJECT (msg), pending_quark);
-  GSocket *socket = soup_server_message_get_socket (msg);
+  SeldonRestPending *pending = seldon_http_request_get_data (request);
 
   if (pending != NULL)
-    pending_finished_cb (msg, pending);
-
-  if (socket != NULL && self->soup != NULL && !self->stopped)
-    {
-      ConnState *conn = conn_state_get (self, socket);
-
-      conn_state_set_cork (conn, FALSE);
-      conn_state_arm (conn, idle_seconds (self, conn));
-    }
-}
-
-/* A new message: a connection was accepted, or (kept alive) got the start of its next request. */
-static void
-request_started_cb (SoupServer        *soup,
-                    SoupServerMessage *msg,
-                    gpointer           user_data)
-{
-  SeldonServer *self = user_data;
-  GSocket *socket = soup_server_message_get_socket (msg);
-
-  if (socket != NULL)
-    {
-      ConnState *conn = conn_state_get (self, socket);
-
-      conn_state_arm (conn, idle_seconds (self, conn));
-    }
-
-  if (self->access_log)
-    g_signal_connect_object (msg, "wrote-body", G_CALLBACK (access_log_cb), self, 0);
+    pending_finished (pending);
+  if (completed && self->access_log)
+    access_log (self, request);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1099,11 +825,11 @@ request_started_cb (SoupServer        *soup,
 
 /* The metrics app has no JSON error handler: the web framework's plain HTML pages. */
 static void
-set_metrics_error_page (SoupServerMessage *msg,
+set_metrics_error_page (SeldonHttpRequest *request,
                         guint              status,
                         const char        *description)
 {
-  const char *phrase = soup_status_get_phrase (status);
+  const char *phrase = seldon_http_status_get_phrase (status);
   g_autofree char *page = NULL;
   g_autoptr(GBytes) body = NULL;
   gsize len;
@@ -1112,91 +838,55 @@ set_metrics_error_page (SoupServerMessage *msg,
                           status, phrase, phrase, description);
   len = strlen (page);
   body = g_bytes_new_take (g_steal_pointer (&page), len);
-  set_response (msg, status, "text/html; charset=utf-8", body);
-}
-
-/* Runs once the request headers are read. */
-static void
-handle_metrics_headers (SoupServer        *soup,
-                        SoupServerMessage *msg,
-                        const char        *path,
-                        GHashTable        *query,
-                        gpointer           user_data)
-{
-  SeldonServer *self = user_data;
-  GSocket *socket = soup_server_message_get_socket (msg);
-
-  if (socket != NULL)
-    {
-      ConnState *conn = conn_state_get (self, socket);
-
-      conn_state_disarm (conn);
-      if (!conn->used)
-        g_socket_set_timeout (socket, IO_TIMEOUT_SECONDS);
-      conn->used = TRUE;
-    }
-  add_cors_headers (msg);
-  if (self->draining)
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
-  /* libsoup would apply a Range header to the exposition */
-  soup_message_headers_remove (soup_server_message_get_request_headers (msg), "Range");
+  set_response (request, status, "text/html; charset=utf-8", body);
 }
 
 static void
-handle_metrics (SoupServer        *soup,
-                SoupServerMessage *msg,
-                const char        *path,
-                GHashTable        *query,
+handle_metrics (SeldonHttpRequest *request,
                 gpointer           user_data)
 {
   SeldonServer *self = user_data;
-  const char *method = soup_server_message_get_method (msg);
-  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
-  g_autofree char *decoded = seldon_rest_decode_path (g_uri_get_path (soup_server_message_get_uri (msg)));
+  const char *method = seldon_http_request_get_method (request);
+  g_autofree char *decoded = seldon_rest_decode_path (seldon_http_request_get_path (request));
 
   if (g_strcmp0 (decoded, self->metrics_endpoint) != 0)
-    set_metrics_error_page (msg, SOUP_STATUS_NOT_FOUND, NOT_FOUND_DESCRIPTION);
+    set_metrics_error_page (request, 404, NOT_FOUND_DESCRIPTION);
   else if (strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0)
     {
-      const char *accept = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Accept");
+      const char *accept = seldon_http_request_get_header (request, "Accept");
       SeldonMetricsFormat format = seldon_metrics_negotiate (accept);
       g_autoptr(GBytes) body = seldon_metrics_render (self->metrics, format);
 
-      set_response (msg, SOUP_STATUS_OK, seldon_metrics_format_get_content_type (format), body);
+      set_response (request, 200, seldon_metrics_format_get_content_type (format), body);
     }
   else if (strcmp (method, "OPTIONS") == 0)
     {
-      set_response (msg, SOUP_STATUS_OK, "text/html; charset=utf-8", NULL);
-      soup_message_headers_replace (response, "Allow", METRICS_ALLOW);
+      set_response (request, 200, "text/html; charset=utf-8", NULL);
+      seldon_http_request_add_header (request, "Allow", METRICS_ALLOW);
     }
   else
     {
-      set_metrics_error_page (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED_DESCRIPTION);
-      soup_message_headers_replace (response, "Allow", METRICS_ALLOW);
+      set_metrics_error_page (request, 405, METHOD_NOT_ALLOWED_DESCRIPTION);
+      seldon_http_request_add_header (request, "Allow", METRICS_ALLOW);
     }
+  server_respond (self, request);
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Shutdown                                                                                 */
 /* ---------------------------------------------------------------------------------------- */
 
-/* Stops accepting connections; connections already open keep working. */
+/* Stops accepting connections: the REST listening socket is closed, and so are the idle
+ * kept-alive connections; connections with a request in progress keep working, and their
+ * answers close them. */
 static void
 stop_accepting (SeldonServer *self)
 {
-  GSList *listeners;
-
-  if (self->soup == NULL || !self->listening)
+  if (self->http == NULL || !self->listening)
     return;
   self->listening = FALSE;
 
-  /* libsoup 3.2 has no call to close only the listening sockets. Shutting one down makes its
-   * pending accept() fail, which removes libsoup's watch; the socket itself is closed by
-   * soup_server_disconnect(). New connections are refused from now on. */
-  listeners = soup_server_get_listeners (self->soup);
-  for (GSList *l = listeners; l != NULL; l = l->next)
-    g_socket_shutdown (l->data, TRUE, FALSE, NULL);
-  g_slist_free (listeners);
+  seldon_http_server_stop_accepting (self->http);
 }
 
 /* Answers every held request with 503. */
@@ -1208,7 +898,7 @@ release_held (SeldonServer *self)
   while ((pending = g_queue_pop_head (&self->held)) != NULL)
     {
       pending->held = FALSE;
-      set_error_literal (self, pending->msg, SELDON_ERROR_UNAVAILABLE, "The server is shutting down");
+      set_error_literal (self, pending->request, SELDON_ERROR_UNAVAILABLE, "The server is shutting down");
       pending_release (pending);
     }
 }
@@ -1235,8 +925,15 @@ finish_shutdown (SeldonServer *self)
 static void
 server_check_drained (SeldonServer *self)
 {
-  if (self->shutdown_task != NULL && g_hash_table_size (self->pendings) == 0)
+  if (self->shutdown_task != NULL && g_hash_table_size (self->pendings) == 0 &&
+      (self->grpc == NULL || seldon_grpc_server_is_drained (self->grpc)))
     finish_shutdown (self);
+}
+
+static void
+grpc_drained_cb (gpointer user_data)
+{
+  server_check_drained (user_data);
 }
 
 static gboolean
@@ -1350,25 +1047,26 @@ seldon_server_constructed (GObject *object)
 
   load_openapi (self);
 
-  /* raw-paths: the request line is measured and the path decoded here, as Werkzeug does. */
-  self->soup = soup_server_new ("server-header", "seldon-microservice",
-                                "raw-paths", TRUE,
-                                NULL);
-  soup_server_add_early_handler (self->soup, NULL, handle_headers, self, NULL);
-  soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
-  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
-  g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_done_cb), self);
-  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (request_done_cb), self);
+  /* The request path stays encoded: the request line is measured and the path decoded here,
+   * as Werkzeug does. */
+  {
+    SeldonHttpSettings settings = {
+      .server_header = "seldon-microservice",
+      .max_body_bytes = self->max_body_bytes,
+      .keepalive = self->keepalive,
+      .io_timeout = IO_TIMEOUT_SECONDS,
+      .always_close = self->connection_close,
+    };
+    static const SeldonHttpHandler rest_handler = { handle_request, request_finished_cb };
+    static const SeldonHttpHandler metrics_handler = { handle_metrics, request_finished_cb };
+
+    self->http = seldon_http_server_new (&settings, &rest_handler, self);
+    settings.always_close = FALSE;
+    self->metrics_http = seldon_http_server_new (&settings, &metrics_handler, self);
+  }
 
   self->metrics = seldon_metrics_new (self->config, SELDON_METRICS_FLAGS_BUILTIN);
-  self->metrics_soup = soup_server_new ("server-header", "seldon-microservice",
-                                        "raw-paths", TRUE,
-                                        NULL);
-  soup_server_add_early_handler (self->metrics_soup, NULL, handle_metrics_headers, self, NULL);
-  soup_server_add_handler (self->metrics_soup, NULL, handle_metrics, self, NULL);
-  g_signal_connect (self->metrics_soup, "request-started", G_CALLBACK (request_started_cb), self);
-  g_signal_connect (self->metrics_soup, "request-finished", G_CALLBACK (request_done_cb), self);
-  g_signal_connect (self->metrics_soup, "request-aborted", G_CALLBACK (request_done_cb), self);
+  seldon_metrics_set_worker (self->metrics, self->worker);
 
   self->ready_id = g_signal_connect_swapped (self->worker, "notify::ready",
                                              G_CALLBACK (worker_ready_cb), self);
@@ -1386,8 +1084,9 @@ seldon_server_dispose (GObject *object)
 
   if (self->shutdown_task != NULL)
     finish_shutdown (self);
+  g_clear_pointer (&self->grpc, seldon_grpc_server_free);
 
-  /* Requests still in the worker are freed when their call completes; the others when libsoup
+  /* Requests still in the worker are freed when their call completes; the others when the HTTP
    * finishes their message, below. */
   if (self->pendings != NULL)
     {
@@ -1402,27 +1101,9 @@ seldon_server_dispose (GObject *object)
     }
   g_queue_clear (&self->held);
 
-  if (self->soup != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->soup, self);
-      soup_server_remove_handler (self->soup, NULL);
-      soup_server_disconnect (self->soup);
-      g_clear_object (&self->soup);
-    }
-  if (self->metrics_soup != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->metrics_soup, self);
-      soup_server_remove_handler (self->metrics_soup, NULL);
-      soup_server_disconnect (self->metrics_soup);
-      g_clear_object (&self->metrics_soup);
-    }
-  if (self->connections != NULL)
-    conn_states_clear (self);
-  if (self->sweep != NULL)
-    {
-      g_source_destroy (self->sweep);
-      g_clear_pointer (&self->sweep, g_source_unref);
-    }
+  /* Closes every connection: the requests not in the worker are freed now. */
+  g_clear_pointer (&self->http, seldon_http_server_free);
+  g_clear_pointer (&self->metrics_http, seldon_http_server_free);
   g_clear_object (&self->worker);
 
   G_OBJECT_CLASS (seldon_server_parent_class)->dispose (object);
@@ -1434,11 +1115,14 @@ seldon_server_finalize (GObject *object)
   SeldonServer *self = SELDON_SERVER (object);
 
   g_clear_pointer (&self->pendings, g_hash_table_unref);
-  g_clear_pointer (&self->connections, g_hash_table_unref);
+  g_clear_object (&self->http_socket);
+  g_clear_object (&self->metrics_socket);
+  g_clear_object (&self->grpc_socket);
   g_clear_object (&self->config);
   g_clear_pointer (&self->listen_address, g_free);
   g_clear_pointer (&self->metrics_endpoint, g_free);
   g_clear_pointer (&self->metrics, seldon_metrics_unref);
+  g_clear_pointer (&self->tracer, seldon_tracer_unref);
   g_clear_pointer (&self->openapi, g_bytes_unref);
   g_clear_pointer (&self->openapi_etag, g_free);
   g_clear_pointer (&self->openapi_modified, g_date_time_unref);
@@ -1561,15 +1245,12 @@ seldon_server_class_init (SeldonServerClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  pending_quark = g_quark_from_static_string ("seldon-rest-pending");
 }
 
 static void
 seldon_server_init (SeldonServer *self)
 {
   self->pendings = g_hash_table_new (NULL, NULL);
-  self->connections = g_hash_table_new (NULL, NULL);
-  self->sweep_time = -1;
   g_queue_init (&self->held);
 }
 
@@ -1597,10 +1278,11 @@ seldon_server_new (SeldonConfig *config,
                        NULL);
 }
 
-/* Listens on @address:@port with a socket of our own: soup_server_listen() leaves GSocket's
- * backlog of 10, and a burst of connects then stalls clients for a second. */
+/* Listens on @address:@port (GSocket's default backlog of 10 stalls clients that connect in a
+ * burst), or on the socket given with seldon_server_add_socket(). */
 static gboolean
-listen_on (SoupServer    *soup,
+listen_on (SeldonHttpServer *http,
+           GSocket       *given,
            GInetAddress  *address,
            int            port,
            guint         *out_port,
@@ -1610,20 +1292,127 @@ listen_on (SoupServer    *soup,
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocket) socket = NULL;
 
-  socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
-                         G_SOCKET_PROTOCOL_TCP, error);
-  if (socket == NULL)
-    return FALSE;
-  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
-  if (!g_socket_bind (socket, socket_address, TRUE, error) ||
-      !g_socket_listen (socket, error) ||
-      !soup_server_listen_socket (soup, socket, 0, error))
+  if (given != NULL)
+    socket = g_object_ref (given);
+  else
+    {
+      socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                             G_SOCKET_PROTOCOL_TCP, error);
+      if (socket == NULL)
+        return FALSE;
+      g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+      if (!g_socket_bind (socket, socket_address, TRUE, error) ||
+          !g_socket_listen (socket, error))
+        return FALSE;
+    }
+  if (!seldon_http_server_add_listener (http, socket, error))
     return FALSE;
 
-  /* The real port (port 0 picks one). Read from the socket: soup_server_get_uris() leaks the
-   * addresses it reads in libsoup 3.2. */
+  /* The real port (port 0 picks one). */
   local = g_socket_get_local_address (socket, NULL);
   *out_port = G_IS_INET_SOCKET_ADDRESS (local) ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) : 0;
+  return TRUE;
+}
+
+/**
+ * seldon_server_add_socket:
+ * @self: a [class@Seldon.Server]
+ * @listener: which listener @socket is for
+ * @socket: a bound, listening stream socket
+ * @error: return location for a #GError
+ *
+ * Makes [method@Seldon.Server.listen] serve @listener on @socket instead of binding its port,
+ * as with systemd socket activation (`sd_listen_fds()`). The listen address and port settings
+ * of that listener are then not used; [property@Seldon.Server:http-port] and
+ * [property@Seldon.Server:metrics-port] report the socket's port. The server takes a
+ * reference on @socket and closes it when it stops.
+ *
+ * Call it before [method@Seldon.Server.listen], at most once per listener.
+ *
+ * Returns: %TRUE on success; %FALSE with @error set when the server already listens, the
+ *   listener already has a socket, @socket is not a listening stream socket, or the listener
+ *   is not supported (%G_IO_ERROR_NOT_SUPPORTED)
+ *
+ * Since: 1.0
+ */
+gboolean
+seldon_server_add_socket (SeldonServer    *self,
+                          SeldonListener   listener,
+                          GSocket         *socket,
+                          GError         **error)
+{
+  GSocket **slot;
+  int accepting = 0;
+  socklen_t len = sizeof accepting;
+
+  g_return_val_if_fail (SELDON_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  switch (listener)
+    {
+    case SELDON_LISTENER_HTTP:
+      slot = &self->http_socket;
+      break;
+    case SELDON_LISTENER_METRICS:
+      slot = &self->metrics_socket;
+      break;
+    case SELDON_LISTENER_GRPC:
+      slot = &self->grpc_socket;
+      break;
+    default:
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "Listener %d cannot be given a socket", (int) listener);
+      return FALSE;
+    }
+
+  if (self->listening || self->stopped)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           self->stopped ? "The server was stopped" : "The server is already listening");
+      return FALSE;
+    }
+  if (*slot != NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                           "The listener already has a socket");
+      return FALSE;
+    }
+  if (g_socket_get_socket_type (socket) != G_SOCKET_TYPE_STREAM ||
+      getsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 ||
+      !accepting)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "The socket is not a listening stream socket");
+      return FALSE;
+    }
+
+  *slot = g_object_ref (socket);
+  return TRUE;
+}
+
+/* The gRPC listener (grpc-api.md §1), unless grpc-workers is 0 (decisions.md D2). */
+static gboolean
+listen_grpc (SeldonServer  *self,
+             GInetAddress  *address,
+             GError       **error)
+{
+  int grpc_workers = 1;
+
+  g_object_get (self->config, "grpc-workers", &grpc_workers, NULL);
+  if (grpc_workers <= 0)
+    return TRUE;
+
+  /* the gRPC front is a module of its own (seldon-grpc-module-private.h) */
+  if (!seldon_grpc_server_load (error))
+    return FALSE;
+  self->grpc = seldon_grpc_server_new (self->config, self->worker, self->metrics);
+  if ((self->grpc_socket != NULL && !seldon_grpc_server_add_socket (self->grpc, self->grpc_socket, error)) ||
+      !seldon_grpc_server_listen (self->grpc, address, error))
+    {
+      g_clear_pointer (&self->grpc, seldon_grpc_server_free);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -1635,8 +1424,12 @@ listen_on (SoupServer    *soup,
  * Starts listening on [property@Seldon.Config:listen-address] (an IP address; `0.0.0.0`
  * means every IPv4 address): REST on [property@Seldon.Config:http-port] and the metrics on
  * [property@Seldon.Config:metrics-port] (0 picks a free port, see
- * [property@Seldon.Server:http-port] and [property@Seldon.Server:metrics-port]). Requests are
- * served from the thread-default main context of the caller.
+ * [property@Seldon.Server:http-port] and [property@Seldon.Server:metrics-port]), or on the
+ * sockets given with [method@Seldon.Server.add_socket]. Unless
+ * [property@Seldon.Config:grpc-workers] is 0, it also serves the Seldon gRPC services, gRPC
+ * health checking and server reflection on [property@Seldon.Config:grpc-port] (see
+ * [method@Seldon.Server.get_grpc_port]); gRPC calls run on the same worker as REST calls.
+ * Requests are served from the thread-default main context of the caller.
  *
  * Returns: %TRUE on success
  *
@@ -1692,12 +1485,35 @@ seldon_server_listen (SeldonServer  *self,
       return FALSE;
     }
 
-  if (!listen_on (self->soup, address, self->port_setting, &http_port, error))
+  /* configuration.md §7: a tracing configuration that cannot work stops the start */
+  if (self->tracer == NULL)
+    {
+      g_autoptr(GError) tracing_error = NULL;
+
+      self->tracer = seldon_tracer_new (self->config, &tracing_error);
+      if (tracing_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&tracing_error));
+          return FALSE;
+        }
+      if (self->tracer != NULL)
+        g_info ("Tracing: spans go to %s as service “%s”", seldon_tracer_get_endpoint (self->tracer),
+                seldon_tracer_get_service_name (self->tracer));
+    }
+
+  if (!listen_on (self->http, self->http_socket, address, self->port_setting, &http_port, error))
     return FALSE;
-  if (!listen_on (self->metrics_soup, address, self->metrics_port_setting, &metrics_port, error))
+  if (!listen_on (self->metrics_http, self->metrics_socket, address, self->metrics_port_setting,
+                  &metrics_port, error))
     {
       g_prefix_error (error, "Metrics port %d: ", self->metrics_port_setting);
-      soup_server_disconnect (self->soup);
+      seldon_http_server_close_all (self->http);
+      return FALSE;
+    }
+
+  if (!listen_grpc (self, address, error))
+    {
+      seldon_server_stop (self);
       return FALSE;
     }
 
@@ -1745,6 +1561,26 @@ seldon_server_get_metrics_port (SeldonServer *self)
   return self->metrics_port;
 }
 
+/**
+ * seldon_server_get_grpc_port:
+ * @self: a [class@Seldon.Server]
+ *
+ * Gets the port of the gRPC listener: [property@Seldon.Config:grpc-port], or the port picked
+ * when that is 0, or the port of the socket given with [method@Seldon.Server.add_socket].
+ *
+ * Returns: the port the gRPC listener listens on, or 0 when it does not listen (before
+ *   [method@Seldon.Server.listen], or when [property@Seldon.Config:grpc-workers] is 0)
+ *
+ * Since: 1.0
+ */
+guint
+seldon_server_get_grpc_port (SeldonServer *self)
+{
+  g_return_val_if_fail (SELDON_IS_SERVER (self), 0);
+
+  return self->grpc != NULL ? seldon_grpc_server_get_port (self->grpc) : 0;
+}
+
 /* seldon-metrics-private.h: the registry, for the other fronts (gRPC) and the tests. */
 SeldonMetrics *
 seldon_server_get_metrics (SeldonServer *self)
@@ -1775,10 +1611,12 @@ seldon_server_stop (SeldonServer *self)
   self->draining = TRUE;
   self->listening = FALSE;
   release_held (self);
-  if (self->soup != NULL)
-    soup_server_disconnect (self->soup);
-  if (self->metrics_soup != NULL)
-    soup_server_disconnect (self->metrics_soup);
+  if (self->grpc != NULL)
+    seldon_grpc_server_stop (self->grpc);
+  if (self->http != NULL)
+    seldon_http_server_close_all (self->http);
+  if (self->metrics_http != NULL)
+    seldon_http_server_close_all (self->metrics_http);
 }
 
 /**
@@ -1827,6 +1665,8 @@ seldon_server_shutdown_async (SeldonServer        *self,
   self->draining = TRUE;
   stop_accepting (self);
   release_held (self);
+  if (self->grpc != NULL)
+    seldon_grpc_server_drain (self->grpc, grpc_drained_cb, self);
 
   self->shutdown_task = g_steal_pointer (&task);
   g_object_get (self->config, "graceful-timeout", &graceful_timeout, NULL);

@@ -17,6 +17,9 @@ RANGES = {
     "examples": (28000, 28999),
     "examples-gi": (29000, 29999),
     "bench": (30000, 31999),
+    "grpc": (10000, 12999),
+    "lifecycle": (13000, 14999),
+    "metrics": (15000, 15999),
 }
 
 _handed_out = set()

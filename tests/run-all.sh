@@ -20,9 +20,9 @@ PACKAGES=(
   build-essential pkg-config meson ninja-build
   libglib2.0-dev libglib2.0-bin libsoup-3.0-dev libjson-glib-dev libyaml-dev
   gobject-introspection libgirepository1.0-dev
-  libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
-  python3 python3-gi python3-pytest python3-grpcio python3-numpy gjs
-  valgrind curl prometheus
+  libgrpc-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
+  python3 python3-gi python3-pytest python3-grpcio python3-numpy python3-flask gjs
+  valgrind curl prometheus systemd
 )
 
 missing=()

@@ -24,12 +24,12 @@ import RowSum from './RowSum.js';
 
 function usage(message) {
     printerr(`serve.js: ${message}`);
-    printerr('usage: gjs -m serve.js [--http-port PORT] [--metrics-port PORT] [--scale SCALE]');
+    printerr('usage: gjs -m serve.js [--http-port PORT] [--metrics-port PORT] [--grpc-port PORT] [--scale SCALE]');
     System.exit(2);
 }
 
 function parseArgs(args) {
-    const options = {httpPort: 9000, metricsPort: 6000, scale: 1};
+    const options = {httpPort: 9000, metricsPort: 6000, grpcPort: 5000, scale: 1};
     for (let i = 0; i < args.length; i++) {
         const [flag, inline] = args[i].split(/=(.*)/s);
         const value = inline ?? args[++i];
@@ -44,6 +44,9 @@ function parseArgs(args) {
             break;
         case '--metrics-port':
             options.metricsPort = number;
+            break;
+        case '--grpc-port':
+            options.grpcPort = number;
             break;
         case '--scale':
             options.scale = number;
@@ -63,6 +66,7 @@ let started = false;
 const config = new Seldon.Config({
     http_port: options.httpPort,
     metrics_port: options.metricsPort,
+    grpc_port: options.grpcPort,
 });
 const worker = Seldon.Worker.new(new RowSum({scale: options.scale}), config);
 const server = Seldon.Server.new(config, worker);

@@ -3,12 +3,13 @@
 """Serves the RowSum component (RowSum.py) from a script of its own: Seldon.Config,
 Seldon.Worker, Seldon.Server and a GLib main loop, everything in this Python process.
 
-    /usr/bin/python3 examples/python/serve.py [--http-port PORT] [--metrics-port PORT] [--scale SCALE]
+    /usr/bin/python3 examples/python/serve.py [--http-port PORT] [--metrics-port PORT] [--grpc-port PORT]
+                                              [--scale SCALE]
     curl -s -H 'Content-Type: application/json' -d '{"data":{"ndarray":[[1,2,3],[4,5,6]]}}' \\
          localhost:9000/api/v1.0/predictions
     => {"data":{"names":["t:0"],"ndarray":[[6.0],[15.0]]},"meta":{}}
 
-The ports default to the program's (9000 and 6000); 0 picks free ones. Once the component is
+The ports default to the program's (9000, 6000 and gRPC 5000); 0 picks free ones. Once the component is
 loaded, the script prints ``Listening on http://ADDRESS:PORT`` (the port really bound) on
 stdout. SIGTERM or SIGINT stop it: the listener closes, the calls in flight finish, the worker
 shuts down and the script exits with status 0.
@@ -39,12 +40,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Serve the RowSum example component.")
     parser.add_argument("--http-port", type=int, default=9000)
     parser.add_argument("--metrics-port", type=int, default=6000)
+    parser.add_argument("--grpc-port", type=int, default=5000)
     parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
-    config = Seldon.Config(http_port=args.http_port, metrics_port=args.metrics_port)
+    config = Seldon.Config(http_port=args.http_port, metrics_port=args.metrics_port,
+                           grpc_port=args.grpc_port)
     worker = Seldon.Worker.new(RowSum(scale=args.scale), config)
     server = Seldon.Server.new(config, worker)
     loop = GLib.MainLoop()

@@ -342,7 +342,7 @@ class Service:
         self.context = GLib.MainContext.new()
         self.context.push_thread_default()
         try:
-            self.config = Seldon.Config(http_port=0, metrics_port=0, listen_address="127.0.0.1", **settings)
+            self.config = Seldon.Config(http_port=0, metrics_port=0, grpc_port=0, listen_address="127.0.0.1", **settings)
             self.worker = Seldon.Worker.new(component, self.config)
             self.server = Seldon.Server.new(self.config, self.worker)
             self.server.listen()
