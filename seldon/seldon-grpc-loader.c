@@ -31,6 +31,13 @@ static const SeldonGrpcHost host = {
   .metrics_record_reply = seldon_metrics_record_reply,
   .metrics_request_started = seldon_metrics_request_started,
   .metrics_request_finished = seldon_metrics_request_finished,
+  .metrics_record_timings = seldon_metrics_record_timings,
+  .tracer_ref = seldon_tracer_ref,
+  .tracer_unref = seldon_tracer_unref,
+  .tracer_start_span = seldon_tracer_start_span,
+  .span_add_reply = seldon_span_add_reply,
+  .span_finish = seldon_span_finish,
+  .tracing_lookup_grpc_metadata = seldon_tracing_lookup_grpc_metadata,
 };
 
 static GMutex load_lock;
@@ -178,4 +185,11 @@ void
 seldon_grpc_server_stop (SeldonGrpcServer *self)
 {
   module_table->server_stop (self);
+}
+
+void
+seldon_grpc_server_set_tracer (SeldonGrpcServer *self,
+                               SeldonTracer     *tracer)
+{
+  module_table->server_set_tracer (self, tracer);
 }

@@ -37,6 +37,7 @@
 #include "seldon-call-private.h"
 #include "seldon-grpc-private.h"
 #include "seldon-metrics-private.h"
+#include "seldon-tracing-private.h"
 #include "seldon-worker.h"
 
 G_BEGIN_DECLS
@@ -45,7 +46,7 @@ G_BEGIN_DECLS
 #define SELDON_GRPC_MODULE_INIT_SYMBOL "seldon_grpc_module_init"
 /* Bumped whenever either table changes; the module must come from the same build as the
  * library anyway (PACKAGE_VERSION is checked too). */
-#define SELDON_GRPC_MODULE_ABI         1
+#define SELDON_GRPC_MODULE_ABI         2
 
 typedef struct
 {
@@ -78,6 +79,28 @@ typedef struct
                                             const char         *protocol,
                                             guint               code,
                                             gint64              duration_us);
+  void         (*metrics_record_timings)  (SeldonMetrics       *metrics,
+                                           const char          *method_label,
+                                           const char          *protocol,
+                                           gint64               queued_us,
+                                           const SeldonReply   *reply);
+  /* seldon-tracing-private.h */
+  SeldonTracer *(*tracer_ref)             (SeldonTracer        *tracer);
+  void         (*tracer_unref)            (SeldonTracer        *tracer);
+  SeldonSpan  *(*tracer_start_span)       (SeldonTracer        *tracer,
+                                           const char          *protocol,
+                                           const char          *http_method,
+                                           const char          *path,
+                                           SeldonTraceLookupFunc lookup,
+                                           gpointer             lookup_data);
+  void         (*span_add_reply)          (SeldonSpan          *span,
+                                           const SeldonReply   *reply);
+  void         (*span_finish)             (SeldonSpan          *span,
+                                           const char          *method_label,
+                                           guint                code,
+                                           const SeldonReply   *reply);
+  const char  *(*tracing_lookup_grpc_metadata) (const char     *name,
+                                                gpointer        user_data);
 } SeldonGrpcHost;
 
 typedef struct
@@ -102,6 +125,8 @@ typedef struct
                                           gpointer               user_data);
   gboolean          (*server_is_drained) (SeldonGrpcServer      *self);
   void              (*server_stop)       (SeldonGrpcServer      *self);
+  void              (*server_set_tracer) (SeldonGrpcServer      *self,
+                                          SeldonTracer          *tracer);
 } SeldonGrpcModule;
 
 /* The module's entry point, SELDON_GRPC_MODULE_INIT_SYMBOL. Called once; @host stays valid

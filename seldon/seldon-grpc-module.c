@@ -25,6 +25,7 @@ static const SeldonGrpcModule module_table = {
   .server_drain = seldon_grpc_server_drain,
   .server_is_drained = seldon_grpc_server_is_drained,
   .server_stop = seldon_grpc_server_stop,
+  .server_set_tracer = seldon_grpc_server_set_tracer,
 };
 
 /* The only exported symbol (SELDON_GRPC_MODULE_INIT_SYMBOL). */
@@ -126,4 +127,60 @@ seldon_metrics_request_finished (SeldonMetrics *self,
                                  gint64         duration_us)
 {
   host->metrics_request_finished (self, method_label, protocol, code, duration_us);
+}
+
+void
+seldon_metrics_record_timings (SeldonMetrics     *self,
+                               const char        *method_label,
+                               const char        *protocol,
+                               gint64             queued_us,
+                               const SeldonReply *reply)
+{
+  host->metrics_record_timings (self, method_label, protocol, queued_us, reply);
+}
+
+SeldonTracer *
+seldon_tracer_ref (SeldonTracer *self)
+{
+  return host->tracer_ref (self);
+}
+
+void
+seldon_tracer_unref (SeldonTracer *self)
+{
+  host->tracer_unref (self);
+}
+
+SeldonSpan *
+seldon_tracer_start_span (SeldonTracer          *self,
+                          const char            *protocol,
+                          const char            *http_method,
+                          const char            *path,
+                          SeldonTraceLookupFunc  lookup,
+                          gpointer               lookup_data)
+{
+  return host->tracer_start_span (self, protocol, http_method, path, lookup, lookup_data);
+}
+
+void
+seldon_span_add_reply (SeldonSpan        *span,
+                       const SeldonReply *reply)
+{
+  host->span_add_reply (span, reply);
+}
+
+void
+seldon_span_finish (SeldonSpan        *span,
+                    const char        *method_label,
+                    guint              code,
+                    const SeldonReply *reply)
+{
+  host->span_finish (span, method_label, code, reply);
+}
+
+const char *
+seldon_tracing_lookup_grpc_metadata (const char *name,
+                                     gpointer    user_data)
+{
+  return host->tracing_lookup_grpc_metadata (name, user_data);
 }

@@ -20,6 +20,7 @@
 
 #include "seldon-config.h"
 #include "seldon-metrics-private.h"
+#include "seldon-tracing-private.h"
 #include "seldon-worker.h"
 
 G_BEGIN_DECLS
@@ -37,6 +38,11 @@ SeldonGrpcServer *seldon_grpc_server_new        (SeldonConfig          *config,
                                                  SeldonMetrics         *metrics);
 /* Stops at once (see _stop) and frees. Calls still running in the worker end there, unseen. */
 void              seldon_grpc_server_free       (SeldonGrpcServer      *self);
+
+/* Traces the calls the request metrics count (Seldon methods), as REST, with @tracer (may be
+ * NULL: no tracing; referenced). Before _listen. */
+void              seldon_grpc_server_set_tracer (SeldonGrpcServer      *self,
+                                                 SeldonTracer          *tracer);
 
 /* Serve on @socket, a bound listening TCP socket (systemd socket activation), instead of
  * binding grpc-port: connections are accepted in the main context and handed to grpc core.

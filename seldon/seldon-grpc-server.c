@@ -29,6 +29,7 @@
 #include "seldon-error.h"
 #include "seldon-grpc-private.h"
 #include "seldon-proto-descriptors.h"
+#include "seldon-tracing-private.h"
 #include "seldon-worker-private.h"
 
 /*
@@ -182,6 +183,9 @@ typedef struct
   GBytes              *body;
   gint64               arrival;      /* monotonic µs */
   gint64               deadline;     /* monotonic µs, 0 = none */
+  gint64               queued;       /* monotonic µs: handed to the worker */
+  SeldonSpan          *span;         /* tracing; NULL when not traced */
+  int                  finish_code;  /* the status call_finish() counted */
   Tag                  send_tag;
   int                  close_cancelled;
   int                  finished;     /* atomic: counted as finished (metrics, drain) */
@@ -227,6 +231,7 @@ struct _SeldonGrpcServer
   SeldonConfig          *config;
   SeldonWorker          *worker;
   SeldonMetrics         *metrics;
+  SeldonTracer          *tracer;        /* NULL: no tracing */
   GMainContext          *context;
   gulong                 ready_id;
 
@@ -575,6 +580,17 @@ server_wake (SeldonGrpcServer *self)
   g_source_set_ready_time (self->source, 0);
 }
 
+/* The method label of @gcall in the request metrics and spans; NULL: not counted nor traced. */
+static const char *
+call_metric_label (GrpcCall *gcall)
+{
+  if (gcall->info->metric_label != NULL)
+    return gcall->info->metric_label;
+  if (gcall->info->handler == HANDLER_SELDON)
+    return seldon_method_get_metric_label (gcall->info->method);
+  return NULL;
+}
+
 /* Any thread: @gcall is over as far as its client is concerned (once). */
 static void
 call_finish (GrpcCall *gcall,
@@ -585,6 +601,7 @@ call_finish (GrpcCall *gcall,
   if (!g_atomic_int_compare_and_exchange (&gcall->finished, 0, 1))
     return;
 
+  gcall->finish_code = code;
   if (self == NULL)
     return;
   if (gcall->info->metric_label != NULL || gcall->info->handler == HANDLER_SELDON)
@@ -621,11 +638,16 @@ call_new (SeldonGrpcServer *self,
   gcall->arrival = g_get_monotonic_time ();
   gcall->send_tag.kind = TAG_CALL_SEND;
   gcall->link.data = gcall;
+  gcall->finish_code = GRPC_STATUS_UNKNOWN;
   g_atomic_int_inc (&self->n_active);
+  /* Traced as REST: the calls the request metrics count (not health checks), continuing the
+   * trace of the request metadata (still in @slot). */
   if (gcall->info->metric_label != NULL || gcall->info->handler == HANDLER_SELDON)
     {
       if (self->metrics != NULL)
         seldon_metrics_request_started (self->metrics);
+      gcall->span = seldon_tracer_start_span (self->tracer, "grpc", NULL, gcall->info->path,
+                                              seldon_tracing_lookup_grpc_metadata, &slot->metadata);
     }
   return gcall;
 }
@@ -643,6 +665,10 @@ call_unref (GrpcCall *gcall)
   if (!g_atomic_ref_count_dec (&gcall->ref_count))
     return;
 
+  /* Last: both the answer (seldon_span_add_reply()) and the end of the call are known. */
+  if (gcall->span != NULL)
+    seldon_span_finish (g_steal_pointer (&gcall->span), call_metric_label (gcall),
+                        (guint) gcall->finish_code, NULL);
   if (gcall->call != NULL)
     grpc_call_unref (gcall->call);
   g_clear_pointer (&gcall->body, g_bytes_unref);
@@ -782,7 +808,11 @@ call_done_cb (GObject      *source,
       g_queue_unlink (&self->in_worker, &gcall->link);
       /* The call ran, whether or not its client is still there (as REST). */
       if (reply != NULL && self->metrics != NULL)
-        seldon_metrics_record_reply (self->metrics, reply);
+        {
+          seldon_metrics_record_reply (self->metrics, reply);
+          seldon_metrics_record_timings (self->metrics, call_metric_label (gcall), "grpc", gcall->queued, reply);
+        }
+      seldon_span_add_reply (gcall->span, reply);
     }
 
   if (self != NULL && gcall->call != NULL && reply != NULL)
@@ -818,6 +848,7 @@ call_dispatch (SeldonGrpcServer *self,
   scall->deadline = gcall->deadline;
   gcall->in_worker = TRUE;
   g_queue_push_tail_link (&self->in_worker, &gcall->link);
+  gcall->queued = g_get_monotonic_time ();
   seldon_worker_call_async (self->worker, scall, NULL, call_done_cb, gcall);
 }
 
@@ -1429,13 +1460,13 @@ request_done (RequestSlot *slot,
   const MethodInfo *info = slot->info;
   GrpcCall *gcall;
 
-  grpc_metadata_array_destroy (&slot->metadata);
   if (slot->registered == NULL)
     grpc_call_details_destroy (&slot->details);
 
   if (!success || slot->call == NULL)
     {
       /* The server is shutting down. */
+      grpc_metadata_array_destroy (&slot->metadata);
       if (slot->call != NULL)
         grpc_call_unref (g_steal_pointer (&slot->call));
       if (payload != NULL)
@@ -1488,6 +1519,8 @@ request_done (RequestSlot *slot,
       break;
     }
 
+  /* after call_new(): the tracer reads the request metadata */
+  grpc_metadata_array_destroy (&slot->metadata);
   if (payload != NULL)
     grpc_byte_buffer_destroy (payload);
 
@@ -1642,6 +1675,16 @@ incoming_cb (GSocketService    *service,
 /* ---------------------------------------------------------------------------------------- */
 /* API                                                                                      */
 /* ---------------------------------------------------------------------------------------- */
+
+void
+seldon_grpc_server_set_tracer (SeldonGrpcServer *self,
+                               SeldonTracer     *tracer)
+{
+  g_return_if_fail (self != NULL);
+
+  g_clear_pointer (&self->tracer, seldon_tracer_unref);
+  self->tracer = tracer != NULL ? seldon_tracer_ref (tracer) : NULL;
+}
 
 SeldonGrpcServer *
 seldon_grpc_server_new (SeldonConfig  *config,
@@ -2065,6 +2108,7 @@ seldon_grpc_server_free (SeldonGrpcServer *self)
     grpc_server_credentials_release (self->credentials);
   g_free (self->slots);
   g_clear_pointer (&self->metrics, seldon_metrics_unref);
+  g_clear_pointer (&self->tracer, seldon_tracer_unref);
   g_clear_object (&self->worker);
   g_clear_object (&self->config);
   g_main_context_unref (self->context);

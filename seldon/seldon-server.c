@@ -1407,6 +1407,7 @@ listen_grpc (SeldonServer  *self,
   if (!seldon_grpc_server_load (error))
     return FALSE;
   self->grpc = seldon_grpc_server_new (self->config, self->worker, self->metrics);
+  seldon_grpc_server_set_tracer (self->grpc, self->tracer);
   if ((self->grpc_socket != NULL && !seldon_grpc_server_add_socket (self->grpc, self->grpc_socket, error)) ||
       !seldon_grpc_server_listen (self->grpc, address, error))
     {

@@ -4,11 +4,13 @@ Python model in worker processes, Prometheus scrapes checked with promtool, and 
 receiver for the tracing tests.
 
 Environment (set by tests/metrics/meson.build): SELDON_MICROSERVICE, SELDON_WORKER_PYTHONPATH,
-SELDON_WORKER_DIR, GI_TYPELIB_PATH, LD_LIBRARY_PATH.
+SELDON_WORKER_DIR, GI_TYPELIB_PATH, LD_LIBRARY_PATH; SELDON_PROTO_DIR for the gRPC calls (the
+message classes and call helper of tests/grpc/conftest.py are reused, see `grpc_helpers`).
 """
 
 import http.client
 import http.server
+import importlib.util
 import json
 import os
 import re
@@ -119,11 +121,18 @@ def total(samples, name, **labels):
 
 
 class Service:
-    def __init__(self, folder, interface, args=(), env=None):
+    def __init__(self, folder, interface, args=(), env=None, grpc=None):
+        """@grpc: the module of tests/grpc/conftest.py (`grpc_helpers`) to also serve gRPC
+        (on .grpc_port; call with .grpc_unary()), or None for REST only."""
         self.port = free_port()
         self.metrics_port = free_port()
+        self.grpc = grpc
+        self.grpc_port = free_port() if grpc is not None else 0
+        self._channel = None
+        grpc_args = (["--grpc-workers", "1", "--grpc-port", str(self.grpc_port)] if grpc is not None
+                     else ["--grpc-workers", "0"])
         self.argv = [MICROSERVICE, interface, "--http-port", str(self.port),
-                     "--metrics-port", str(self.metrics_port), "--grpc-workers", "0"] + list(args)
+                     "--metrics-port", str(self.metrics_port)] + grpc_args + list(args)
         self.env = {k: v for k, v in os.environ.items()
                     if k not in _STRIP_NAMES and not k.startswith(_STRIP_PREFIXES)}
         self.env["GSETTINGS_BACKEND"] = "memory"
@@ -153,8 +162,9 @@ class Service:
             except OSError:
                 pass
             time.sleep(0.05)
+        output = self.output()
         self.close()
-        raise AssertionError("seldon-microservice not ready\n" + self.output())
+        raise AssertionError("seldon-microservice not ready\n" + output)
 
     def post(self, path, obj, headers=None):
         body = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
@@ -211,7 +221,18 @@ class Service:
         assert not errors, errors
         return counts
 
+    def grpc_unary(self, path, request, response_cls=None, metadata=None, timeout=HTTP_TIMEOUT):
+        """A unary gRPC call (tests/grpc/conftest.py Server.unary); raises grpc.RpcError."""
+        if self._channel is None:
+            self._channel = self.grpc.grpc.insecure_channel("127.0.0.1:%d" % self.grpc_port)
+            self.grpc.grpc.channel_ready_future(self._channel).result(timeout=START_TIMEOUT)
+        return self.grpc.Server.unary(None, path, request, response_cls, timeout=timeout,
+                                      metadata=metadata, channel=self._channel)
+
     def close(self):
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -224,14 +245,15 @@ class Service:
 
 @pytest.fixture
 def serve(tmp_path):
-    """serve(source, args=(), env=None, name="MyModel") -> Service: @source (dedented) is
-    written to NAME.py in a fresh folder and served by the real program."""
+    """serve(source, args=(), env=None, name="MyModel", grpc=None) -> Service: @source
+    (dedented) is written to NAME.py in a fresh folder and served by the real program (also
+    over gRPC with grpc=the `grpc_helpers` module)."""
     services = []
 
-    def start(source, args=(), env=None, name="MyModel"):
+    def start(source, args=(), env=None, name="MyModel", grpc=None):
         with open(os.path.join(str(tmp_path), name + ".py"), "w") as f:
             f.write(textwrap.dedent(source))
-        service = Service(str(tmp_path), name, args, env)
+        service = Service(str(tmp_path), name, args, env, grpc)
         services.append(service)
         return service
 
@@ -324,3 +346,25 @@ def otlp():
     receiver = OtlpReceiver()
     yield receiver
     receiver.close()
+
+
+# ------------------------------------------------------------------------------------------
+# gRPC calls: tests/grpc/conftest.py reused
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def grpc_helpers(tmp_path_factory):
+    """tests/grpc/conftest.py, loaded under its own name (this directory's conftest has
+    the same module name), with .protos set to its generated message classes (Protos).
+    Skips without grpcio, protoc or SELDON_PROTO_DIR."""
+    pytest.importorskip("grpc")
+    pytest.importorskip("google.protobuf")
+    if shutil.which("protoc") is None or not os.environ.get("SELDON_PROTO_DIR"):
+        pytest.skip("gRPC calls need protoc and SELDON_PROTO_DIR")
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "grpc", "conftest.py")
+    spec = importlib.util.spec_from_file_location("seldon_grpc_suite_conftest", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.protos = module.Protos(str(tmp_path_factory.mktemp("protos")))
+    return module

@@ -151,3 +151,24 @@ def test_recycled_workers_continue_their_slots(serve):
     assert sum(per_slot(after, "mycounter_total", method="predict").values()) == 3200
     assert all(v >= 1 for v in restarts.values()), restarts
     assert series_keys(after) == series_keys(before)
+
+
+def test_grpc_calls_are_timed(serve, grpc_helpers):
+    """gRPC calls count in the latency split as REST ones, with protocol="grpc"."""
+    protos = grpc_helpers.protos
+    service = serve(MODEL, args=["--workers", "2"], grpc=grpc_helpers)
+    request = protos.pb.SeldonMessage(strData="x")
+    for _ in range(20):
+        answer = service.grpc_unary("/seldon.protos.Model/Predict", request, protos.pb.SeldonMessage)
+        assert answer.WhichOneof("data_oneof") == "jsonData"
+    assert service.post(PATH, BODY).status == 200
+
+    samples = service.samples()
+    for name in ("seldon_microservice_queue_duration_seconds_count",
+                 "seldon_microservice_component_duration_seconds_count",
+                 "seldon_microservice_request_duration_seconds_count"):
+        assert total(samples, name, method="predict", protocol="grpc") == 20, name
+        assert total(samples, name, method="predict", protocol="rest") == 1, name
+    assert total(samples, "seldon_microservice_component_duration_seconds_sum",
+                 method="predict", protocol="grpc") > 0
+    assert total(samples, "mycounter_total", method="predict") == 21

@@ -120,3 +120,85 @@ def test_invalid_sampler_stops_the_start(serve, otlp):
     with pytest.raises(AssertionError) as info:
         serve(MODEL, args=["--tracing", "1"], env=tracing_env(otlp, OTEL_TRACES_SAMPLER="sometimes"))
     assert "OTEL_TRACES_SAMPLER" in str(info.value)
+
+
+# ------------------------------------------------------------------------------------------
+# gRPC: the same spans, with OpenTelemetry's rpc.* attributes
+# ------------------------------------------------------------------------------------------
+
+GRPC_PREDICT = "/seldon.protos.Model/Predict"
+
+
+def test_grpc_spans_continue_the_w3c_context(serve, otlp, grpc_helpers):
+    protos = grpc_helpers.protos
+    service = serve(MODEL, args=["--tracing", "1", "--workers", "2"],
+                    env=tracing_env(otlp, OTEL_SERVICE_NAME="my-service"), grpc=grpc_helpers)
+    request = grpc_helpers.from_json(protos, protos.pb.SeldonMessage, {"data": {"ndarray": [[1, 2]]}})
+    answer = service.grpc_unary(GRPC_PREDICT, request, protos.pb.SeldonMessage,
+                                metadata=(("traceparent", "00-%s-%s-01" % (TRACE_ID, PARENT_ID)),
+                                          ("tracestate", "vendor=abc")))
+    assert answer.data.WhichOneof("data_oneof") == "ndarray"
+
+    spans = of_trace(otlp.wait_spans(lambda s: len(of_trace(s, TRACE_ID)) >= 2), TRACE_ID)
+    assert len(spans) == 2, spans
+    server = by_kind(spans, 2)
+    child = by_kind(spans, 1)
+    assert server["parentSpanId"] == PARENT_ID
+    assert server["traceState"] == "vendor=abc"
+    assert server["name"] == GRPC_PREDICT[1:]
+    assert server["_resource"]["service.name"] == "my-service"
+    assert server.get("status", {}).get("code", 0) != 2, server
+    attrs = attributes(server)
+    assert attrs["rpc.system"] == "grpc"
+    assert attrs["rpc.service"] == "seldon.protos.Model"
+    assert attrs["rpc.method"] == "Predict"
+    assert attrs["rpc.grpc.status_code"] == "0"
+    assert attrs["seldon.method"] == "predict"
+    assert attrs["seldon.worker_id"] in ("0", "1")
+    assert not any(key.startswith("http.") for key in attrs), attrs
+
+    # the worker's part: a child of the server span, inside it, at least the model's 20 ms
+    assert child["parentSpanId"] == server["spanId"]
+    assert child["name"] == "component predict"
+    start, end = int(child["startTimeUnixNano"]), int(child["endTimeUnixNano"])
+    assert end - start >= 20_000_000
+    assert int(server["startTimeUnixNano"]) <= start
+    assert end <= int(server["endTimeUnixNano"]) + 1_000_000
+
+
+def test_grpc_error_spans(serve, otlp, grpc_helpers):
+    """A call the front answers itself (GraphMetadata on a model) and a call the model fails:
+    both end their span with the status code sent, as an error."""
+    protos = grpc_helpers.protos
+    grpc = grpc_helpers.grpc
+    service = serve("""
+        class MyModel:
+            def predict(self, X, names):
+                raise ValueError("no luck")
+    """, args=["--tracing", "1"], env=tracing_env(otlp), grpc=grpc_helpers)
+    front_trace = "1" * 32
+    failing_trace = "2" * 32
+    with pytest.raises(grpc.RpcError) as info:
+        service.grpc_unary("/seldon.protos.Seldon/GraphMetadata", b"",
+                           metadata=(("traceparent", "00-%s-%s-01" % (front_trace, PARENT_ID)),))
+    assert info.value.code() == grpc.StatusCode.UNKNOWN
+    request = grpc_helpers.from_json(protos, protos.pb.SeldonMessage, {"data": {"ndarray": [[1]]}})
+    with pytest.raises(grpc.RpcError) as info:
+        service.grpc_unary(GRPC_PREDICT, request,
+                           metadata=(("traceparent", "00-%s-%s-01" % (failing_trace, PARENT_ID)),))
+    failed_code = info.value.code().value[0]
+    assert failed_code != 0
+
+    spans = otlp.wait_spans(lambda s: of_trace(s, front_trace) and len(of_trace(s, failing_trace)) >= 2)
+    front = of_trace(spans, front_trace)
+    assert len(front) == 1, spans  # the worker never saw it: no child span
+    assert front[0]["name"] == "seldon.protos.Seldon/GraphMetadata"
+    assert front[0]["parentSpanId"] == PARENT_ID
+    assert attributes(front[0])["rpc.grpc.status_code"] == str(grpc.StatusCode.UNKNOWN.value[0])
+    assert attributes(front[0])["seldon.method"] == "graphmetadata"
+    assert front[0]["status"]["code"] == 2
+    failing = by_kind(of_trace(spans, failing_trace), 2)
+    assert attributes(failing)["rpc.grpc.status_code"] == str(failed_code)
+    assert failing["status"]["code"] == 2
+    assert "no luck" in failing["status"].get("message", ""), failing
+    assert by_kind(of_trace(spans, failing_trace), 1)["parentSpanId"] == failing["spanId"]
