@@ -409,19 +409,35 @@ start_cancelled_idle (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Any thread: runs @func (@data, freed with @notify) once in @context, always through a source,
+ * never inline. */
+static void
+attach_idle (GMainContext   *context,
+             int             priority,
+             const char     *name,
+             GSourceFunc     func,
+             gpointer        data,
+             GDestroyNotify  notify)
+{
+  GSource *idle = g_idle_source_new ();
+
+  g_source_set_priority (idle, priority);
+  g_source_set_static_name (idle, name);
+  g_source_set_callback (idle, func, data, notify);
+  g_source_attach (idle, context);
+  g_source_unref (idle);
+}
+
 /* Any thread. */
 static void
 start_cancelled_cb (GCancellable *caller_cancellable,
                     gpointer      user_data)
 {
   WorkerJob *job = user_data;
-  GSource *idle = g_idle_source_new ();
 
   g_cancellable_cancel (job->cancellable);
-  g_source_set_static_name (idle, "[seldon] start cancelled");
-  g_source_set_callback (idle, start_cancelled_idle, worker_job_ref (job), (GDestroyNotify) worker_job_unref);
-  g_source_attach (idle, job->context);
-  g_source_unref (idle);
+  attach_idle (job->context, G_PRIORITY_DEFAULT_IDLE, "[seldon] start cancelled", start_cancelled_idle,
+               worker_job_ref (job), (GDestroyNotify) worker_job_unref);
 }
 
 /* Main context: the pool thread finished @job. */
@@ -447,13 +463,8 @@ job_done_cb (gpointer user_data)
 static void
 job_hand_back (WorkerJob *job)
 {
-  GSource *idle = g_idle_source_new ();
-
-  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
-  g_source_set_static_name (idle, "[seldon] call done");
-  g_source_set_callback (idle, job_done_cb, job, (GDestroyNotify) worker_job_unref);
-  g_source_attach (idle, job->context);
-  g_source_unref (idle);
+  attach_idle (job->context, G_PRIORITY_DEFAULT, "[seldon] call done", job_done_cb, job,
+               (GDestroyNotify) worker_job_unref);
 }
 
 static void
@@ -807,8 +818,6 @@ dispatch_job (SeldonWorker  *self,
               WorkerJob     *job,
               GError       **error)
 {
-  GSource *source;
-
   if (!self->main_context)
     {
       if (self->run_threads == NULL)
@@ -820,12 +829,7 @@ dispatch_job (SeldonWorker  *self,
       return TRUE;
     }
 
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_static_name (source, "[seldon] main-context call");
-  g_source_set_callback (source, main_context_job_cb, job, NULL);
-  g_source_attach (source, self->context);
-  g_source_unref (source);
+  attach_idle (self->context, G_PRIORITY_DEFAULT, "[seldon] main-context call", main_context_job_cb, job, NULL);
   return TRUE;
 }
 
@@ -2031,13 +2035,9 @@ process_job_cancelled_cb (GCancellable *cancellable,
                           gpointer      user_data)
 {
   WorkerJob *job = user_data;
-  GSource *idle = g_idle_source_new ();
 
-  g_source_set_static_name (idle, "[seldon] call cancelled");
-  g_source_set_callback (idle, process_job_cancelled_idle, worker_job_ref (job),
-                         (GDestroyNotify) worker_job_unref);
-  g_source_attach (idle, job->worker->context);
-  g_source_unref (idle);
+  attach_idle (job->worker->context, G_PRIORITY_DEFAULT_IDLE, "[seldon] call cancelled",
+               process_job_cancelled_idle, worker_job_ref (job), (GDestroyNotify) worker_job_unref);
 }
 
 static void
@@ -2073,12 +2073,9 @@ process_start_cancelled_cb (GCancellable *cancellable,
                             gpointer      user_data)
 {
   SeldonWorker *self = user_data;
-  GSource *idle = g_idle_source_new ();
 
-  g_source_set_static_name (idle, "[seldon] start cancelled");
-  g_source_set_callback (idle, process_start_cancelled_idle, g_object_ref (self), g_object_unref);
-  g_source_attach (idle, self->context);
-  g_source_unref (idle);
+  attach_idle (self->context, G_PRIORITY_DEFAULT_IDLE, "[seldon] start cancelled", process_start_cancelled_idle,
+               g_object_ref (self), g_object_unref);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -2180,12 +2177,9 @@ shutdown_cancelled_cb (GCancellable *cancellable,
                        gpointer      user_data)
 {
   SeldonWorker *self = user_data;
-  GSource *idle = g_idle_source_new ();
 
-  g_source_set_static_name (idle, "[seldon] worker shutdown cancelled");
-  g_source_set_callback (idle, shutdown_cancelled_idle, g_object_ref (self), g_object_unref);
-  g_source_attach (idle, self->context);
-  g_source_unref (idle);
+  attach_idle (self->context, G_PRIORITY_DEFAULT_IDLE, "[seldon] worker shutdown cancelled",
+               shutdown_cancelled_idle, g_object_ref (self), g_object_unref);
 }
 
 /* ---------------------------------------------------------------------------------------- */
