@@ -161,6 +161,22 @@ def test_malformed_http(identity, pool, fresh, data):
     pool.get("identity").assert_alive()
 
 
+@pytest.mark.parametrize("data,status", [
+    (b"GARBAGE\r\n\r\n", 400),
+    (b"GET /predict HTTP/9.9\r\nHost: x\r\n\r\n", 505),
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400),
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+    (b"GET /health/ping HTTP/1.1\r\nHost: x\r\n" +
+     b"".join(b"X-Field-%d: %s\r\n" % (i, b"v" * 8000) for i in range(10)) + b"\r\n", 431),
+], ids=["garbage", "http-9.9", "bad-length", "bad-chunk", "gzip-encoding", "header-block-over-64k"])
+def test_malformed_http_status(identity, pool, fresh, data, status):
+    # the real program's own HTTP/1.1 server: the exact status line, then the connection closes
+    out = identity.raw(data)
+    assert out.startswith(b"HTTP/1.1 %d " % status), out[:200]
+    pool.get("identity").assert_alive()
+
+
 def test_truncated_body(identity, pool, fresh):
     # the client announces more than it sends and hangs up: nothing breaks
     identity.raw(b'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
