@@ -156,7 +156,7 @@ start_server() {   # NAME DIR ARGS... (seldon-microservice's; for "soup", soup-s
       PYTHONDONTWRITEBYTECODE=1 \
       "$program" "$@" \
         --http-port "$http_port" --metrics-port "$metrics_port" --grpc-port "$grpc_port" \
-        --grpc-workers 0 --log-level WARNING $server_args
+        --log-level WARNING $server_args
   ) >"$tmp/$name.log" 2>&1 &
   server_pid=$!
 

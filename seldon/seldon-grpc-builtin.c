@@ -14,3 +14,9 @@ seldon_grpc_server_load (GError **error)
 {
   return TRUE;
 }
+
+gboolean
+seldon_grpc_server_probe (GError **error)
+{
+  return TRUE;
+}

@@ -128,6 +128,18 @@ seldon_grpc_server_load (GError **error)
   return module_table != NULL;
 }
 
+gboolean
+seldon_grpc_server_probe (GError **error)
+{
+  g_autofree char *path = find_module ();
+
+  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return TRUE;
+  g_set_error (error, SELDON_ERROR, SELDON_ERROR_INVALID_CONFIG,
+               "gRPC is not available: the gRPC module %s is missing", path);
+  return FALSE;
+}
+
 /* seldon-grpc-private.h, forwarded; only called once seldon_grpc_server_load() succeeded. */
 
 SeldonGrpcServer *

@@ -139,4 +139,9 @@ typedef const SeldonGrpcModule *(*SeldonGrpcModuleInitFunc) (const SeldonGrpcHos
  * found or loaded. Thread-safe. */
 gboolean seldon_grpc_server_load (GError **error);
 
+/* Checks, without loading it, that the module is there to be loaded: the front loads it only
+ * when the first gRPC client connects, and a missing module must stop the start instead.
+ * Fails like seldon_grpc_server_load(). */
+gboolean seldon_grpc_server_probe (GError **error);
+
 G_END_DECLS

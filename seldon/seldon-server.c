@@ -121,8 +121,14 @@ struct _SeldonServer
   GSocket       *metrics_socket;
   GSocket       *grpc_socket;
 
-  /* The gRPC listener (seldon-grpc-server.c); NULL with grpc-workers 0 */
+  /* The gRPC listener (seldon-grpc-server.c): NULL with grpc-workers 0, and until the first
+   * gRPC client connects. Until then the front only listens on grpc_socket and watches it
+   * (grpc_watch): grpc core, its module and their memory are loaded with the first connection,
+   * so that a server only used over REST never pays for them. */
   SeldonGrpcServer *grpc;
+  GSource       *grpc_watch;
+  GInetAddress  *grpc_address;
+  guint          grpc_port;
 
   guint          http_port;
   gboolean       listening;
@@ -184,6 +190,7 @@ typedef struct
 } SeldonRestPending;
 
 static void server_check_drained (SeldonServer *self);
+static void grpc_unwatch (SeldonServer *self);
 static void server_respond (SeldonServer *self, SeldonHttpRequest *request);
 
 static void
@@ -1085,6 +1092,7 @@ seldon_server_dispose (GObject *object)
   if (self->shutdown_task != NULL)
     finish_shutdown (self);
   g_clear_pointer (&self->grpc, seldon_grpc_server_free);
+  grpc_unwatch (self);
 
   /* Requests still in the worker are freed when their call completes; the others when the HTTP
    * finishes their message, below. */
@@ -1118,6 +1126,7 @@ seldon_server_finalize (GObject *object)
   g_clear_object (&self->http_socket);
   g_clear_object (&self->metrics_socket);
   g_clear_object (&self->grpc_socket);
+  g_clear_object (&self->grpc_address);
   g_clear_object (&self->config);
   g_clear_pointer (&self->listen_address, g_free);
   g_clear_pointer (&self->metrics_endpoint, g_free);
@@ -1391,29 +1400,128 @@ seldon_server_add_socket (SeldonServer    *self,
   return TRUE;
 }
 
-/* The gRPC listener (grpc-api.md §1), unless grpc-workers is 0 (decisions.md D2). */
+/* Loads grpc core and hands it the listening socket: the connection that woke us up and
+ * every later one go to it. */
 static gboolean
-listen_grpc (SeldonServer  *self,
-             GInetAddress  *address,
-             GError       **error)
+grpc_start (SeldonServer  *self,
+            GError       **error)
 {
-  int grpc_workers = 1;
-
-  g_object_get (self->config, "grpc-workers", &grpc_workers, NULL);
-  if (grpc_workers <= 0)
-    return TRUE;
-
   /* the gRPC front is a module of its own (seldon-grpc-module-private.h) */
   if (!seldon_grpc_server_load (error))
     return FALSE;
   self->grpc = seldon_grpc_server_new (self->config, self->worker, self->metrics);
   seldon_grpc_server_set_tracer (self->grpc, self->tracer);
-  if ((self->grpc_socket != NULL && !seldon_grpc_server_add_socket (self->grpc, self->grpc_socket, error)) ||
-      !seldon_grpc_server_listen (self->grpc, address, error))
+  if (!seldon_grpc_server_add_socket (self->grpc, self->grpc_socket, error) ||
+      !seldon_grpc_server_listen (self->grpc, self->grpc_address, error))
     {
       g_clear_pointer (&self->grpc, seldon_grpc_server_free);
       return FALSE;
     }
+  g_debug ("gRPC: started for the first connection");
+  return TRUE;
+}
+
+/* A connection waits on the gRPC socket, and grpc core is not loaded yet. */
+static gboolean
+grpc_connection_cb (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  SeldonServer *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->grpc_watch, g_source_unref);
+  if (!grpc_start (self, &error))
+    {
+      /* REST keeps serving; gRPC clients see the port closed */
+      g_critical ("gRPC is not available: %s", error->message);
+      g_socket_close (self->grpc_socket, NULL);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Stops waiting for the first gRPC connection, and closes the socket (once grpc core owns
+ * the socket, it closes it itself). */
+static void
+grpc_unwatch (SeldonServer *self)
+{
+  if (self->grpc_watch == NULL)
+    return;
+  g_source_destroy (self->grpc_watch);
+  g_clear_pointer (&self->grpc_watch, g_source_unref);
+  if (self->grpc_socket != NULL)
+    g_socket_close (self->grpc_socket, NULL);
+}
+
+static char *
+format_grpc_address (GInetAddress *address,
+                     int           port)
+{
+  g_autofree char *text = g_inet_address_to_string (address);
+
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%d", text, port);
+  return g_strdup_printf ("%s:%d", text, port);
+}
+
+/* The gRPC listener (grpc-api.md §1), unless grpc-workers is 0 (decisions.md D2). The port is
+ * bound now; grpc core starts with the first connection (grpc_connection_cb()). */
+static gboolean
+listen_grpc (SeldonServer  *self,
+             GInetAddress  *address,
+             GError       **error)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+  int grpc_workers = 1;
+  int port = 0;
+
+  g_object_get (self->config, "grpc-workers", &grpc_workers, "grpc-port", &port, NULL);
+  if (grpc_workers <= 0)
+    return TRUE;
+
+  /* a broken installation stops the start, not the first gRPC call */
+  if (!seldon_grpc_server_probe (error))
+    return FALSE;
+
+  if (self->grpc_socket == NULL)
+    {
+      g_autoptr(GSocketAddress) socket_address = NULL;
+      g_autoptr(GSocket) socket = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (port < 0 || port > G_MAXUINT16)
+        {
+          g_set_error (error, SELDON_ERROR, SELDON_ERROR_INVALID_CONFIG, "Invalid gRPC port %d", port);
+          return FALSE;
+        }
+      socket_address = g_inet_socket_address_new (address, (guint16) port);
+      socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                             G_SOCKET_PROTOCOL_TCP, error);
+      if (socket == NULL)
+        return FALSE;
+      g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+      if (!g_socket_bind (socket, socket_address, TRUE, &local_error) ||
+          !g_socket_listen (socket, &local_error))
+        {
+          g_autofree char *where = format_grpc_address (address, port);
+
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                       "Cannot listen on %s for gRPC (address in use or not available): %s",
+                       where, local_error->message);
+          return FALSE;
+        }
+      self->grpc_socket = g_steal_pointer (&socket);
+    }
+
+  local = g_socket_get_local_address (self->grpc_socket, NULL);
+  self->grpc_port = G_IS_INET_SOCKET_ADDRESS (local)
+                    ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) : 0;
+  g_set_object (&self->grpc_address, address);
+
+  self->grpc_watch = g_socket_create_source (self->grpc_socket, G_IO_IN, NULL);
+  g_source_set_static_name (self->grpc_watch, "[seldon] first gRPC connection");
+  g_source_set_callback (self->grpc_watch, G_SOURCE_FUNC (grpc_connection_cb), self, NULL);
+  g_source_attach (self->grpc_watch, g_main_context_get_thread_default ());
   return TRUE;
 }
 
@@ -1579,7 +1687,7 @@ seldon_server_get_grpc_port (SeldonServer *self)
 {
   g_return_val_if_fail (SELDON_IS_SERVER (self), 0);
 
-  return self->grpc != NULL ? seldon_grpc_server_get_port (self->grpc) : 0;
+  return self->grpc_port;
 }
 
 /* seldon-metrics-private.h: the registry, for the other fronts (gRPC) and the tests. */
@@ -1614,6 +1722,7 @@ seldon_server_stop (SeldonServer *self)
   release_held (self);
   if (self->grpc != NULL)
     seldon_grpc_server_stop (self->grpc);
+  grpc_unwatch (self);
   if (self->http != NULL)
     seldon_http_server_close_all (self->http);
   if (self->metrics_http != NULL)
@@ -1668,6 +1777,7 @@ seldon_server_shutdown_async (SeldonServer        *self,
   release_held (self);
   if (self->grpc != NULL)
     seldon_grpc_server_drain (self->grpc, grpc_drained_cb, self);
+  grpc_unwatch (self);
 
   self->shutdown_task = g_steal_pointer (&task);
   g_object_get (self->config, "graceful-timeout", &graceful_timeout, NULL);
