@@ -316,10 +316,14 @@ set_error (SeldonServer      *self,
   const char *body = g_bytes_get_data (reply->body, &size);
   char status[16];
 
-  /* rest-api.md §8.1: every error answer is logged with its error object, as the engine does
-   * for the ones it makes (WARNING: GLib's ERROR level aborts). */
+  /* rest-api.md §8.1: every error answer is logged at ERROR with its error object, as the
+   * engine does for the ones it makes (a WARNING carrying SELDON_LEVEL=ERROR: GLib's ERROR
+   * level aborts). */
   g_snprintf (status, sizeof status, "%u", reply->http_status);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                    "SELDON_LEVEL", "ERROR",
+                    "CODE_FUNC", G_STRFUNC,
+                    "CODE_LINE", G_STRINGIFY (__LINE__),
                     "SELDON_HTTP_STATUS", status,
                     "MESSAGE", "%.*s", (int) (size > 0 ? size - 1 : 0), body);
   set_reply (request, reply);
