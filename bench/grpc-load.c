@@ -9,12 +9,19 @@
  * answered) over C channels (stream i uses channel i mod C; each channel is one HTTP/2
  * connection). After a warm-up, calls are counted for a fixed duration; the program prints
  * calls per second, the latency percentiles p50/p90/p99 and the failed calls by status.
+ * With --calls N the measured phase ends after N calls instead (--duration is then an upper
+ * bound), for measurements on a fixed number of calls (callgrind).
  *
  * Requests (--payload): "small" = SeldonMessage {data {ndarray [[1,2,3,4]]}}, "ndarray:RxC" =
  * an R×C ndarray of floats, "tensor:RxC" the same as a Tensor, "str:N" = strData of N bytes,
  * or "file:PATH" = the bytes of a file (a serialized request message).
  *
  * Everything runs on one completion queue served by --threads threads (default 1).
+ *
+ * The client is kept lean, as wrk is for HTTP, because it shares the CPUs with the server:
+ * each channel is a direct channel on a TCP connection the program opens itself
+ * (grpc_channel_create_from_fd(): no name resolution, load balancing or retry layers), with
+ * the minimal filter stack; --full-channel uses ordinary client channels instead.
  */
 
 #include "config.h"
@@ -23,6 +30,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <glib.h>
 
 #pragma GCC diagnostic push
@@ -30,6 +43,7 @@
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc.h>
+#include <grpc/grpc_posix.h>
 #include <grpc/grpc_security.h>
 #include <grpc/slice.h>
 #include <grpc/support/alloc.h>
@@ -67,6 +81,9 @@ struct _Load
   gint64                 measure_end;
   int                    stopping;       /* atomic */
   int                    active;         /* atomic: streams still running */
+  int                    max_calls;      /* 0: no limit */
+  int                    started_calls;  /* atomic: measured calls started */
+  gint64                 last_done;      /* lock: monotonic µs of the last measured call's end */
 
   GMutex                 lock;
   GArray                *latencies;      /* lock: gint64 µs, measured calls */
@@ -227,6 +244,16 @@ make_request (const char *spec)
 /* Calls                                                                                    */
 /* ---------------------------------------------------------------------------------------- */
 
+/* With --calls: whether one more call may start at @now (counted when measured). */
+static gboolean
+stream_may_start (Load   *load,
+                  gint64  now)
+{
+  if (load->max_calls == 0 || now < load->measure_start)
+    return TRUE;
+  return g_atomic_int_add (&load->started_calls, 1) < load->max_calls;
+}
+
 static void
 stream_start (Stream *stream)
 {
@@ -284,6 +311,7 @@ stream_done (Stream *stream)
         }
       else
         load->failed[MIN ((guint) stream->status, 16)]++;
+      load->last_done = now;
     }
   if (stream->status != GRPC_STATUS_OK && load->total - load->ok < 4 && measured)
     {
@@ -302,7 +330,7 @@ stream_done (Stream *stream)
   grpc_call_unref (stream->call);
   stream->call = NULL;
 
-  if (now < load->measure_end && !g_atomic_int_get (&load->stopping))
+  if (now < load->measure_end && !g_atomic_int_get (&load->stopping) && stream_may_start (load, now))
     stream_start (stream);
   else
     g_atomic_int_add (&load->active, -1);
@@ -323,6 +351,51 @@ cq_thread (gpointer data)
         stream_done (ev.tag);
     }
   return NULL;
+}
+
+/* A TCP connection to @target ("HOST:PORT"), with TCP_NODELAY as grpc's own. */
+static int
+connect_target (const char *target)
+{
+  g_autofree char *host = NULL;
+  const char *colon = strrchr (target, ':');
+  struct addrinfo hints = { 0 }, *addrs = NULL;
+  int fd = -1, rc;
+
+  if (colon == NULL)
+    die ("“%s” is not HOST:PORT", target);
+  host = g_strndup (target, colon - target);
+  if (host[0] == '[' && host[strlen (host) - 1] == ']')
+    {
+      char *inner = g_strndup (host + 1, strlen (host) - 2);
+
+      g_free (host);
+      host = inner;
+    }
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  rc = getaddrinfo (host, colon + 1, &hints, &addrs);
+  if (rc != 0)
+    die ("%s: %s", target, gai_strerror (rc));
+  for (struct addrinfo *a = addrs; a != NULL && fd < 0; a = a->ai_next)
+    {
+      int one = 1;
+
+      fd = socket (a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+      if (fd < 0)
+        continue;
+      if (connect (fd, a->ai_addr, a->ai_addrlen) != 0)
+        {
+          close (fd);
+          fd = -1;
+          continue;
+        }
+      setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+  freeaddrinfo (addrs);
+  if (fd < 0)
+    die ("cannot connect to %s", target);
+  return fd;
 }
 
 static int
@@ -350,20 +423,23 @@ int
 main (int   argc,
       char *argv[])
 {
-  int streams = 1, channels = 1, threads = 1;
+  int streams = 1, channels = 1, threads = 1, calls = 0;
   double duration = 10, warmup = 2;
   g_autofree char *method = NULL;
   g_autofree char *payload = NULL;
-  gboolean header = FALSE, print_size = FALSE;
+  gboolean header = FALSE, print_size = FALSE, full_channel = FALSE;
   GOptionEntry entries[] = {
     { "streams", 's', 0, G_OPTION_ARG_INT, &streams, "Concurrent calls (default 1)", "N" },
     { "channels", 'c', 0, G_OPTION_ARG_INT, &channels, "Channels (HTTP/2 connections; default 1)", "N" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Completion queue threads (default 1)", "N" },
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Measured seconds (default 10)", "S" },
     { "warmup", 'w', 0, G_OPTION_ARG_DOUBLE, &warmup, "Unmeasured seconds first (default 2)", "S" },
+    { "calls", 'n', 0, G_OPTION_ARG_INT, &calls, "Stop after N measured calls (--duration: at most)", "N" },
     { "method", 'm', 0, G_OPTION_ARG_STRING, &method, "Full method (default /seldon.protos.Model/Predict)", "PATH" },
     { "payload", 'p', 0, G_OPTION_ARG_STRING, &payload,
       "small | ndarray:RxC | tensor:RxC | str:N | file:PATH (default small)", "SPEC" },
+    { "full-channel", 0, 0, G_OPTION_ARG_NONE, &full_channel,
+      "Ordinary client channels (resolver, load balancing, retries) instead of direct ones", NULL },
     { "header", 0, 0, G_OPTION_ARG_NONE, &header, "Print a header line first", NULL },
     { "print-size", 0, 0, G_OPTION_ARG_NONE, &print_size, "Print the request size and exit", NULL },
     { NULL }
@@ -394,7 +470,7 @@ main (int   argc,
     }
   if (argc != 2)
     die ("usage: grpc-load [OPTION…] HOST:PORT");
-  if (streams < 1 || channels < 1 || threads < 1 || duration <= 0 || warmup < 0)
+  if (streams < 1 || channels < 1 || threads < 1 || duration <= 0 || warmup < 0 || calls < 0)
     die ("invalid option value");
 
   grpc_init ();
@@ -406,8 +482,9 @@ main (int   argc,
   credentials = grpc_insecure_credentials_create ();
   for (int i = 0; i < channels; i++)
     {
-      grpc_arg args[2];
+      grpc_arg args[5];
       grpc_channel_args channel_args = { G_N_ELEMENTS (args), args };
+      int fd;
 
       /* Separate connections even to the same target. */
       args[0].type = GRPC_ARG_INTEGER;
@@ -416,7 +493,26 @@ main (int   argc,
       args[1].type = GRPC_ARG_INTEGER;
       args[1].key = (char *) GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
       args[1].value.integer = -1;
-      load.channels[i] = grpc_channel_create (argv[1], credentials, &channel_args);
+      /* Lean (see the top): no retries (for --full-channel; no retry policy is configured
+       * anyway), no BDP probing (a PING per burst of answers, which the server must
+       * acknowledge), the minimal filter stack (no client-side message size or deadline
+       * filters: the calls have neither). */
+      args[2].type = GRPC_ARG_INTEGER;
+      args[2].key = (char *) GRPC_ARG_ENABLE_RETRIES;
+      args[2].value.integer = 0;
+      args[3].type = GRPC_ARG_INTEGER;
+      args[3].key = (char *) GRPC_ARG_HTTP2_BDP_PROBE;
+      args[3].value.integer = 0;
+      args[4].type = GRPC_ARG_INTEGER;
+      args[4].key = (char *) GRPC_ARG_MINIMAL_STACK;
+      args[4].value.integer = 1;
+      if (full_channel)
+        load.channels[i] = grpc_channel_create (argv[1], credentials, &channel_args);
+      else
+        {
+          fd = connect_target (argv[1]);
+          load.channels[i] = grpc_channel_create_from_fd (argv[1], fd, credentials, &channel_args);
+        }
       load.registered[i] = grpc_channel_register_call (load.channels[i], method, NULL, NULL);
     }
   grpc_channel_credentials_release (credentials);
@@ -426,6 +522,7 @@ main (int   argc,
   load.n_streams = (guint) streams;
   load.streams = g_new0 (Stream, streams);
   load.active = streams;
+  load.max_calls = calls;
   start = g_get_monotonic_time ();
   load.measure_start = start + (gint64) (warmup * G_USEC_PER_SEC);
   load.measure_end = load.measure_start + (gint64) (duration * G_USEC_PER_SEC);
@@ -437,12 +534,15 @@ main (int   argc,
     {
       load.streams[i].load = &load;
       load.streams[i].index = (guint) i;
-      stream_start (&load.streams[i]);
+      if (stream_may_start (&load, g_get_monotonic_time ()))
+        stream_start (&load.streams[i]);
+      else
+        g_atomic_int_add (&load.active, -1);
     }
 
-  /* Wait for the end, then for every stream's last call. */
-  while (g_get_monotonic_time () < load.measure_end)
-    g_usleep (MIN (100000, MAX (load.measure_end - g_get_monotonic_time (), 1)));
+  /* Wait for the end (or for the last of --calls), then for every stream's last call. */
+  while (g_get_monotonic_time () < load.measure_end && g_atomic_int_get (&load.active) > 0)
+    g_usleep (MIN (calls > 0 ? 1000 : 100000, MAX (load.measure_end - g_get_monotonic_time (), 1)));
   g_atomic_int_set (&load.stopping, 1);
   for (int i = 0; i < 3000 && g_atomic_int_get (&load.active) > 0; i++)
     g_usleep (10000);
@@ -457,6 +557,9 @@ main (int   argc,
   grpc_completion_queue_destroy (load.cq);
   grpc_slice_unref (load.request);
 
+  /* With --calls, the measured phase may end before --duration. */
+  if (calls > 0 && load.last_done > load.measure_start && load.last_done < load.measure_end)
+    duration = (load.last_done - load.measure_start) / (double) G_USEC_PER_SEC;
   g_array_sort (load.latencies, compare_gint64);
   failures = g_string_new (NULL);
   for (guint s = 1; s < G_N_ELEMENTS (load.failed); s++)

@@ -121,24 +121,53 @@ json_name (const char *name)
   return g_string_free (out, FALSE);
 }
 
-/* The JSON names of a descriptor's fields, computed once per descriptor. */
+/* The JSON names of a descriptor's fields, computed once per descriptor. Read without a lock
+ * (this runs for every message of every call): the cache only grows, an entry is complete
+ * before the count that publishes it. */
+#define JSON_NAMES_CACHE 64
+
 static const char * const *
 json_names (const ProtobufCMessageDescriptor *desc)
 {
-  static GHashTable *cache;   /* descriptor -> char ** */
+  static struct
+  {
+    const ProtobufCMessageDescriptor *desc;
+    char **names;
+  } cache[JSON_NAMES_CACHE];
+  static int n_cached;   /* atomic */
+  static GHashTable *overflow;   /* lock: descriptor -> char **, once the cache is full */
   static GMutex lock;
-  char **names;
+  int n = g_atomic_int_get (&n_cached);
+  char **names = NULL;
+
+  for (int i = 0; i < n; i++)
+    if (cache[i].desc == desc)
+      return (const char * const *) cache[i].names;
 
   g_mutex_lock (&lock);
-  if (cache == NULL)
-    cache = g_hash_table_new (NULL, NULL);
-  names = g_hash_table_lookup (cache, desc);
+  n = g_atomic_int_get (&n_cached);
+  for (int i = 0; i < n && names == NULL; i++)
+    if (cache[i].desc == desc)
+      names = cache[i].names;
+  if (names == NULL && overflow != NULL)
+    names = g_hash_table_lookup (overflow, desc);
   if (names == NULL)
     {
       names = g_new0 (char *, desc->n_fields + 1);
       for (unsigned i = 0; i < desc->n_fields; i++)
         names[i] = json_name (desc->fields[i].name);
-      g_hash_table_insert (cache, (gpointer) desc, names);
+      if (n < JSON_NAMES_CACHE)
+        {
+          cache[n].desc = desc;
+          cache[n].names = names;
+          g_atomic_int_set (&n_cached, n + 1);
+        }
+      else
+        {
+          if (overflow == NULL)
+            overflow = g_hash_table_new (NULL, NULL);
+          g_hash_table_insert (overflow, (gpointer) desc, names);
+        }
     }
   g_mutex_unlock (&lock);
   return (const char * const *) names;
@@ -1568,7 +1597,8 @@ find_field (const ProtobufCMessageDescriptor *desc,
   const char * const *names = json_names (desc);
 
   for (unsigned i = 0; i < desc->n_fields; i++)
-    if (strcmp (names[i], name) == 0 || strcmp (desc->fields[i].name, name) == 0)
+    if ((names[i][0] == name[0] && strcmp (names[i], name) == 0) ||
+        (desc->fields[i].name[0] == name[0] && strcmp (desc->fields[i].name, name) == 0))
       return &desc->fields[i];
   return NULL;
 }

@@ -2083,11 +2083,13 @@ seldon_proto_json_build_response_full (SeldonMessage             *result,
   g_autoptr(SeldonJson) response = seldon_json_new_object ();
   g_autoptr(SeldonJson) meta_json = seldon_json_new_object ();
   g_autoptr(SeldonJson) tags = seldon_json_new_object ();
-  g_autoptr(SeldonJson) metrics = seldon_json_new_array ();
-  g_autoptr(SeldonJson) request_path = seldon_json_new_object ();
+  g_autoptr(SeldonJson) metrics = NULL;        /* created when there is one */
+  g_autoptr(SeldonJson) request_path = NULL;   /* created when there is one */
   g_autoptr(SeldonJson) meta = NULL;
   g_autoptr(SeldonTensor) array = NULL;
   SeldonJson *value = NULL;
+  SeldonJson *meta_path;
+  SeldonJson *meta_metrics;
   const SeldonJson *request = parts->request;
   SeldonJson *request_meta = request != NULL ? seldon_json_object_get (request, "meta") : NULL;
   SeldonJson *puid;
@@ -2095,32 +2097,47 @@ seldon_proto_json_build_response_full (SeldonMessage             *result,
   /* meta first: upstream parses it into the Meta message before looking at the payload.
    * grpc-api.md §4.3: the env requestPath updated with M's, M's tags updated with tags() and
    * the runtime tags, M's metrics followed by the call's. */
-  if (seldon_py_truthy (parts->env_request_path))
-    seldon_json_object_update (request_path, parts->env_request_path);
-  if ((value = meta_member (parts->meta, "requestPath", SELDON_JSON_OBJECT)) != NULL)
-    seldon_json_object_update (request_path, value);
-  if (seldon_py_truthy (request_path))
-    seldon_json_object_set (meta_json, "requestPath", g_steal_pointer (&request_path));
+  meta_path = meta_member (parts->meta, "requestPath", SELDON_JSON_OBJECT);
+  if (seldon_py_truthy (parts->env_request_path) || meta_path != NULL)
+    {
+      request_path = seldon_json_new_object ();
+      if (seldon_py_truthy (parts->env_request_path))
+        seldon_json_object_update (request_path, parts->env_request_path);
+      if (meta_path != NULL)
+        seldon_json_object_update (request_path, meta_path);
+      if (seldon_py_truthy (request_path))
+        seldon_json_object_set (meta_json, "requestPath", g_steal_pointer (&request_path));
+    }
   if ((value = meta_member (parts->meta, "tags", SELDON_JSON_OBJECT)) != NULL)
     seldon_json_object_update (tags, value);
-  if ((value = meta_member (parts->meta, "metrics", SELDON_JSON_ARRAY)) != NULL)
-    for (guint i = 0; i < seldon_json_array_get_length (value); i++)
-      seldon_json_array_append (metrics, seldon_json_ref (seldon_json_array_get (value, i)));
+  meta_metrics = meta_member (parts->meta, "metrics", SELDON_JSON_ARRAY);
   value = NULL;
   if (!seldon_codec_merge_tags (tags, parts, error))
     return NULL;
-  if (seldon_py_truthy (parts->metrics))
-    for (guint i = 0; i < seldon_json_array_get_length (parts->metrics); i++)
-      seldon_json_array_append (metrics, seldon_json_ref (seldon_json_array_get (parts->metrics, i)));
+  if ((meta_metrics != NULL && seldon_json_array_get_length (meta_metrics) > 0) ||
+      seldon_py_truthy (parts->metrics))
+    {
+      metrics = seldon_json_new_array ();
+      if (meta_metrics != NULL)
+        for (guint i = 0; i < seldon_json_array_get_length (meta_metrics); i++)
+          seldon_json_array_append (metrics, seldon_json_ref (seldon_json_array_get (meta_metrics, i)));
+      if (seldon_py_truthy (parts->metrics))
+        for (guint i = 0; i < seldon_json_array_get_length (parts->metrics); i++)
+          seldon_json_array_append (metrics, seldon_json_ref (seldon_json_array_get (parts->metrics, i)));
+    }
   if (seldon_py_truthy (tags))
     seldon_json_object_set (meta_json, "tags", g_steal_pointer (&tags));
-  if (seldon_py_truthy (metrics))
+  if (metrics != NULL && seldon_py_truthy (metrics))
     seldon_json_object_set (meta_json, "metrics", g_steal_pointer (&metrics));
   if (request_meta != NULL && (puid = seldon_json_object_get (request_meta, "puid")) != NULL &&
       seldon_py_truthy (puid))
     seldon_json_object_set (meta_json, "puid", seldon_json_ref (puid));
 
-  meta = seldon_proto_json_parse (SELDON_PROTO_META, meta_json, SELDON_PROTO_JSON_NONE, error);
+  /* (the canonical form of an empty Meta is {}: no parse needed for the common case) */
+  if (seldon_json_object_get_size (meta_json) == 0)
+    meta = g_steal_pointer (&meta_json);
+  else
+    meta = seldon_proto_json_parse (SELDON_PROTO_META, meta_json, SELDON_PROTO_JSON_NONE, error);
   if (meta == NULL)
     return NULL;
   seldon_json_object_set (response, "meta", g_steal_pointer (&meta));
