@@ -26,9 +26,10 @@
  * else Jaeger's `uber-trace-id`. The server span continues that trace (same trace id, the
  * incoming span as parent).
  *
- * Export: finished spans are rendered to JSON and put on a bounded queue (spans beyond it are
- * dropped and counted); a background thread with its own SoupSession posts them in batches
- * to the collector. Recording never blocks on the network.
+ * Export: a finished span goes as recorded (ids, times, a few strings) onto a bounded queue
+ * (spans beyond it are dropped and counted); a background thread with its own SoupSession
+ * renders them to OTLP JSON and posts them in batches to the collector. Recording never blocks
+ * on the network and costs one short lock per request.
  *
  * Settings (read from the environment when the tracer is created; the OpenTelemetry names win
  * over the Jaeger ones, which map where they can):

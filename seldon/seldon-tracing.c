@@ -4,15 +4,25 @@
  * SeldonTracer: spans for the calls of the front, exported with OTLP/HTTP JSON (see
  * seldon-tracing-private.h).
  *
- * A finished span is rendered to its OTLP JSON object at once (in the thread that finished
- * it) and queued as text; the export thread wraps a batch of them in one
- * ExportTraceServiceRequest and posts it. Ids come from a GRand seeded by getrandom().
+ * The request path only records: a span is one fixed block (ids, clock readings, the worker's
+ * timings, the status, and the few strings copied into the block itself), taken from the
+ * blocks already exported or allocated when the call starts, and finishing it puts the block
+ * on the export queue under one short lock. The export thread renders every span of a batch
+ * straight into one reused buffer (the OTLP JSON of the whole ExportTraceServiceRequest, in
+ * one pass), posts it and hands the blocks back for reuse.
+ *
+ * The queue is a ring of slots, one per span: a call the worker ran takes two (its component
+ * span, then its server span), so OTEL_BSP_MAX_QUEUE_SIZE and OTEL_BSP_MAX_EXPORT_BATCH_SIZE
+ * count spans exactly as before.
+ *
+ * Ids: splitmix64 over a per-tracer atomic counter seeded by getrandom() (no lock).
  */
 
 #include "config.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -27,6 +37,9 @@
 #define DEFAULT_SERVICE_NAME   "seldon-microservice"
 #define OTLP_PORT              4318
 #define MAX_TRACE_STATE        512
+#define SPAN_ARENA             160     /* bytes of a span's strings kept in the span itself */
+#define CHILD_SLOT             ((guintptr) 1)   /* ring slot tag: the component span */
+#define MAX_SPARE_SPANS        512     /* exported spans kept for reuse (a batch of calls) */
 
 typedef enum
 {
@@ -47,6 +60,14 @@ enum
   STATUS_ERROR = 2,
 };
 
+/* A growable byte buffer (no NUL terminator unless asked for). */
+typedef struct
+{
+  char  *data;
+  gsize  len;
+  gsize  cap;
+} Buf;
+
 struct _SeldonTracer
 {
   GStrv        envp;            /* the environment to read, NULL: the process's */
@@ -64,12 +85,14 @@ struct _SeldonTracer
   gint64       delay_us;
   guint        timeout_ms;
 
-  GMutex       rand_lock;
-  GRand       *rand;
+  atomic_uint_fast64_t ids;     /* splitmix64 counter */
 
   GMutex       lock;
   GCond        cond;            /* the thread waits for work; flush() waits for the thread */
-  GPtrArray   *queue;           /* char *: rendered spans */
+  gpointer    *ring;            /* SeldonSpan *, tagged with CHILD_SLOT for a component span */
+  guint        ring_size;       /* allocated slots (grows up to max_queue) */
+  guint        ring_head;
+  guint        ring_count;      /* spans waiting */
   gboolean     stop;
   gboolean     flush_requested;
   guint64      queued;          /* spans accepted */
@@ -78,6 +101,14 @@ struct _SeldonTracer
   guint64      dropped;
   gboolean     failing;         /* the last export failed (warn once per streak) */
   GThread     *thread;
+
+  /* exported spans for new requests: the request path allocates nothing when there are */
+  GMutex       spare_lock;
+  SeldonSpan  *spare;
+  guint        n_spare;
+
+  /* the export thread's own */
+  Buf          body;
 };
 
 struct _SeldonSpan
@@ -87,22 +118,96 @@ struct _SeldonSpan
   guint8        span_id[8];
   guint8        parent_id[8];
   gboolean      has_parent;
-  char         *trace_state;
-  char         *name;
   gboolean      grpc;
+  guint         code;
+  guint         worker_slot;
   gint64        start_real_us;
   gint64        start_mono_us;
-  GString      *attributes;     /* rendered attributes, comma-separated */
+  gint64        end_mono_us;
   /* the worker's part (seldon_span_add_reply()) */
   gint64        worker_started_us;
   gint64        worker_finished_us;
-  guint         worker_slot;
-  char         *grpc_message;
+  /* strings: in arena[] when they fit, else on the heap */
+  const char   *http_method;    /* REST */
+  const char   *path;
+  const char   *method_label;   /* NULL: unknown */
+  const char   *trace_state;    /* NULL: none */
+  const char   *grpc_message;   /* NULL: none */
+  Buf          *attributes;     /* rendered extra attributes (JAEGER_EXTRA_TAGS, set_attribute()) */
+  SeldonSpan   *next_spare;
+  gsize         arena_used;
+  char          arena[SPAN_ARENA];  /* last: not cleared for reuse */
 };
 
 /* ---------------------------------------------------------------------------------------- */
 /* JSON                                                                                     */
 /* ---------------------------------------------------------------------------------------- */
+
+static void
+buf_grow (Buf   *buf,
+          gsize  more)
+{
+  gsize cap = MAX (buf->cap, 256);
+
+  while (cap < buf->len + more)
+    cap *= 2;
+  buf->data = g_realloc (buf->data, cap);
+  buf->cap = cap;
+}
+
+static inline char *
+buf_reserve (Buf   *buf,
+             gsize  more)
+{
+  if (G_UNLIKELY (buf->len + more > buf->cap))
+    buf_grow (buf, more);
+  return buf->data + buf->len;
+}
+
+static inline void
+buf_append_len (Buf        *buf,
+                const void *data,
+                gsize       len)
+{
+  memcpy (buf_reserve (buf, len), data, len);
+  buf->len += len;
+}
+
+static inline void
+buf_append_c (Buf  *buf,
+              char  c)
+{
+  *buf_reserve (buf, 1) = c;
+  buf->len++;
+}
+
+#define buf_append_literal(buf, literal) buf_append_len ((buf), "" literal, sizeof (literal) - 1)
+
+static inline void
+buf_append (Buf        *buf,
+            const char *text)
+{
+  buf_append_len (buf, text, strlen (text));
+}
+
+/* The contents as a NUL-terminated string, owned by the caller; @buf is empty afterwards. */
+static char *
+buf_steal_string (Buf *buf)
+{
+  char *text;
+
+  buf_append_c (buf, '\0');
+  text = buf->data;
+  memset (buf, 0, sizeof *buf);
+  return text;
+}
+
+static void
+buf_clear (Buf *buf)
+{
+  g_clear_pointer (&buf->data, g_free);
+  buf->len = buf->cap = 0;
+}
 
 /* Characters that JSON strings need not escape. */
 static inline gboolean
@@ -111,127 +216,266 @@ json_plain (guchar c)
   return c >= 0x20 && c != '"' && c != '\\' && c != 0x7f;
 }
 
-static void
-append_json_string (GString    *out,
-                    const char *text)
-{
-  const char *p = text;
+/* Printable ASCII that JSON strings need not escape: 1 (0 for NUL, controls, '"', '\\', DEL
+ * and every byte of a multi-byte character). */
+static const guint8 json_safe_ascii[256] = {
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+};
 
-  g_string_append_c (out, '"');
-  while (*p != '\0')
+/* @p … @end (valid UTF-8) escaped for a JSON string. */
+static void
+escape_json_chars (Buf        *out,
+                   const char *p,
+                   const char *end)
+{
+  static const char digits[] = "0123456789abcdef";
+
+  while (p < end)
     {
       const char *run = p;
       guchar c;
 
-      while (json_plain ((guchar) *p))
+      while (p < end && json_plain ((guchar) *p))
         p++;
       if (p > run)
-        g_string_append_len (out, run, p - run);
-      if (*p == '\0')
+        buf_append_len (out, run, p - run);
+      if (p == end)
         break;
       c = (guchar) *p++;
       switch (c)
         {
         case '"':
-          g_string_append (out, "\\\"");
+          buf_append_literal (out, "\\\"");
           break;
         case '\\':
-          g_string_append (out, "\\\\");
+          buf_append_literal (out, "\\\\");
           break;
         case '\n':
-          g_string_append (out, "\\n");
+          buf_append_literal (out, "\\n");
           break;
         case '\r':
-          g_string_append (out, "\\r");
+          buf_append_literal (out, "\\r");
           break;
         case '\t':
-          g_string_append (out, "\\t");
+          buf_append_literal (out, "\\t");
           break;
         default:
-          g_string_append_printf (out, "\\u%04x", c);
+          {
+            char escape[6] = { '\\', 'u', '0', '0', digits[c >> 4], digits[c & 0xf] };
+
+            buf_append_len (out, escape, sizeof escape);
+          }
           break;
         }
     }
-  g_string_append_c (out, '"');
 }
 
-/* @text as a JSON string of valid UTF-8 (invalid bytes replaced). */
+/* The first @len bytes of @text (all when negative) as the inside of a JSON string, in valid
+ * UTF-8 (invalid bytes replaced). */
 static void
-append_json_text (GString    *out,
-                  const char *text)
+append_json_chars (Buf        *out,
+                   const char *text,
+                   gssize      len)
 {
-  if (g_utf8_validate (text, -1, NULL))
-    append_json_string (out, text);
+  const guchar *p = (const guchar *) text;
+
+  /* the usual case: printable ASCII that needs no escape, copied at once */
+  if (len < 0)
+    {
+      while (json_safe_ascii[*p])
+        p++;
+      if (*p == '\0')
+        {
+          buf_append_len (out, text, (const char *) p - text);
+          return;
+        }
+      len = ((const char *) p - text) + strlen ((const char *) p);
+    }
   else
     {
-      g_autofree char *valid = g_utf8_make_valid (text, -1);
+      const guchar *end = (const guchar *) text + len;
 
-      append_json_string (out, valid);
+      while (p < end && json_safe_ascii[*p])
+        p++;
+      if (p == end)
+        {
+          buf_append_len (out, text, len);
+          return;
+        }
+    }
+
+  if (g_utf8_validate_len ((const char *) p, text + len - (const char *) p, NULL))
+    escape_json_chars (out, text, text + len);
+  else
+    {
+      g_autofree char *valid = g_utf8_make_valid (text, len);
+
+      escape_json_chars (out, valid, valid + strlen (valid));
     }
 }
 
+/* @text as a JSON string. */
 static void
-append_int (GString *out,
-            gint64   value)
+append_json_text (Buf        *out,
+                  const char *text)
+{
+  buf_append_c (out, '"');
+  append_json_chars (out, text, -1);
+  buf_append_c (out, '"');
+}
+
+static const char digit_pairs[] =
+  "00010203040506070809101112131415161718192021222324"
+  "25262728293031323334353637383940414243444546474849"
+  "50515253545556575859606162636465666768697071727374"
+  "75767778798081828384858687888990919293949596979899";
+
+/* @u in decimal, ending at @end: returns the first digit. */
+static inline char *
+format_uint32 (char    *end,
+               guint32  u)
+{
+  char *p = end;
+
+  while (u >= 100)
+    {
+      guint32 r = u % 100;
+
+      u /= 100;
+      p -= 2;
+      memcpy (p, digit_pairs + 2 * r, 2);
+    }
+  if (u >= 10)
+    {
+      p -= 2;
+      memcpy (p, digit_pairs + 2 * u, 2);
+    }
+  else
+    *--p = (char) ('0' + u);
+  return p;
+}
+
+static void
+append_uint (Buf     *out,
+             guint64  u)
 {
   char buffer[24];
-  char *p = buffer + sizeof buffer;
-  guint64 u = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+  char *end = buffer + sizeof buffer;
+  char *p;
 
-  do
+  if (u <= G_MAXUINT32)
+    p = format_uint32 (end, (guint32) u);
+  else
     {
-      *--p = (char) ('0' + u % 10);
-      u /= 10;
+      /* the low 8 digits (zero-padded), then the rest: 32-bit arithmetic only */
+      guint32 low = (guint32) (u % 100000000);
+
+      p = end;
+      for (guint i = 0; i < 4; i++)
+        {
+          p -= 2;
+          memcpy (p, digit_pairs + 2 * (low % 100), 2);
+          low /= 100;
+        }
+      u /= 100000000;
+      if (u <= G_MAXUINT32)
+        p = format_uint32 (p, (guint32) u);
+      else
+        {
+          guint32 middle = (guint32) (u % 100000000);
+
+          for (guint i = 0; i < 4; i++)
+            {
+              p -= 2;
+              memcpy (p, digit_pairs + 2 * (middle % 100), 2);
+              middle /= 100;
+            }
+          p = format_uint32 (p, (guint32) (u / 100000000));
+        }
     }
-  while (u > 0);
-  if (value < 0)
-    *--p = '-';
-  g_string_append_len (out, p, buffer + sizeof buffer - p);
+  buf_append_len (out, p, end - p);
 }
 
 static void
-append_attribute_string (GString    *out,
+append_int (Buf    *out,
+            gint64  value)
+{
+  if (value < 0)
+    {
+      buf_append_c (out, '-');
+      append_uint (out, (guint64) 0 - (guint64) value);
+    }
+  else
+    append_uint (out, (guint64) value);
+}
+
+/* Attributes are written after "[" or after another attribute. */
+static inline void
+append_attribute_separator (Buf *out)
+{
+  if (out->len > 0 && out->data[out->len - 1] != '[')
+    buf_append_c (out, ',');
+}
+
+static void
+append_attribute_string (Buf        *out,
                          const char *key,
                          const char *value)
 {
-  if (out->len > 0 && out->str[out->len - 1] != '[')
-    g_string_append_c (out, ',');
-  g_string_append (out, "{\"key\":");
+  append_attribute_separator (out);
+  buf_append_literal (out, "{\"key\":");
   append_json_text (out, key);
-  g_string_append (out, ",\"value\":{\"stringValue\":");
+  buf_append_literal (out, ",\"value\":{\"stringValue\":");
   append_json_text (out, value);
-  g_string_append (out, "}}");
+  buf_append_literal (out, "}}");
 }
 
-static void
-append_attribute_int (GString    *out,
-                      const char *key,
-                      gint64      value)
-{
-  if (out->len > 0 && out->str[out->len - 1] != '[')
-    g_string_append_c (out, ',');
-  g_string_append (out, "{\"key\":");
-  append_json_text (out, key);
-  g_string_append (out, ",\"value\":{\"intValue\":\"");
-  append_int (out, value);
-  g_string_append (out, "\"}}");
-}
+/* The same with @literal_key a JSON-safe string literal. */
+#define append_attribute_string_k(out, literal_key, value) \
+  G_STMT_START { \
+    append_attribute_separator (out); \
+    buf_append_literal (out, "{\"key\":\"" literal_key "\",\"value\":{\"stringValue\":"); \
+    append_json_text (out, value); \
+    buf_append_literal (out, "}}"); \
+  } G_STMT_END
 
-static void
-append_hex (GString      *out,
+#define append_attribute_int_k(out, literal_key, value) \
+  G_STMT_START { \
+    append_attribute_separator (out); \
+    buf_append_literal (out, "{\"key\":\"" literal_key "\",\"value\":{\"intValue\":\""); \
+    append_int (out, value); \
+    buf_append_literal (out, "\"}}"); \
+  } G_STMT_END
+
+static const char hex_pairs[] =
+  "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+  "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+  "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+  "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+  "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+  "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+  "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+  "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+static inline void
+hex_encode (char         *dest,
             const guint8 *bytes,
             gsize         n)
 {
-  static const char digits[] = "0123456789abcdef";
-  char buffer[32];
-
-  g_assert (n <= 16);
   for (gsize i = 0; i < n; i++)
-    {
-      buffer[2 * i] = digits[bytes[i] >> 4];
-      buffer[2 * i + 1] = digits[bytes[i] & 0xf];
-    }
-  g_string_append_len (out, buffer, 2 * n);
+    memcpy (dest + 2 * i, hex_pairs + 2 * bytes[i], 2);
+}
+
+static inline void
+append_hex (Buf          *out,
+            const guint8 *bytes,
+            gsize         n)
+{
+  hex_encode (buf_reserve (out, 2 * n), bytes, n);
+  out->len += 2 * n;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -756,7 +1000,7 @@ configure_resource (SeldonTracer     *self,
                     const JaegerFile *file)
 {
   g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GString) out = g_string_new ("{\"attributes\":[");
+  Buf out = { NULL, };
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autofree char *interface_name = NULL;
   const char *name;
@@ -778,10 +1022,12 @@ configure_resource (SeldonTracer     *self,
     name = DEFAULT_SERVICE_NAME;
   self->service_name = g_strdup (name);
 
-  append_attribute_string (out, "service.name", self->service_name);
-  append_attribute_string (out, "telemetry.sdk.name", "libseldon");
-  append_attribute_string (out, "telemetry.sdk.language", "c");
-  append_attribute_string (out, "telemetry.sdk.version", SELDON_VERSION_S);
+  buf_append_literal (&out, "{\"attributes\":[");
+
+  append_attribute_string (&out, "service.name", self->service_name);
+  append_attribute_string (&out, "telemetry.sdk.name", "libseldon");
+  append_attribute_string (&out, "telemetry.sdk.language", "c");
+  append_attribute_string (&out, "telemetry.sdk.version", SELDON_VERSION_S);
   g_hash_table_add (seen, (gpointer) "service.name");
   g_hash_table_add (seen, (gpointer) "telemetry.sdk.name");
   g_hash_table_add (seen, (gpointer) "telemetry.sdk.language");
@@ -794,10 +1040,10 @@ configure_resource (SeldonTracer     *self,
       if (g_hash_table_contains (seen, key))
         continue;
       g_hash_table_add (seen, (gpointer) key);
-      append_attribute_string (out, key, g_ptr_array_index (pairs, i - 1));
+      append_attribute_string (&out, key, g_ptr_array_index (pairs, i - 1));
     }
-  g_string_append (out, "]}");
-  self->resource_json = g_string_free (g_steal_pointer (&out), FALSE);
+  buf_append_literal (&out, "]}");
+  self->resource_json = buf_steal_string (&out);
 }
 
 static guint
@@ -819,37 +1065,394 @@ getenv_uint (SeldonTracer *self,
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* Spans: recording                                                                         */
+/* ---------------------------------------------------------------------------------------- */
+
+/* splitmix64 over the tracer's counter: distinct values until the counter wraps, no lock. */
+static inline guint64
+next_id (SeldonTracer *self)
+{
+  guint64 z = atomic_fetch_add_explicit (&self->ids, G_GUINT64_CONSTANT (0x9e3779b97f4a7c15),
+                                         memory_order_relaxed);
+
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+/* A random non-zero id of @n bytes (8 or 16). */
+static void
+random_id (SeldonTracer *self,
+           guint8       *out,
+           gsize         n)
+{
+  do
+    {
+      for (gsize i = 0; i < n; i += 8)
+        {
+          guint64 r = next_id (self);
+
+          memcpy (out + i, &r, 8);
+        }
+    }
+  while (all_zero (out, n));
+}
+
+/* A copy of @text that lives as long as @span: in the span's arena when it fits. */
+static const char *
+span_keep_string (SeldonSpan *span,
+                  const char *text)
+{
+  gsize size = strlen (text) + 1;
+  char *copy;
+
+  if (size > SPAN_ARENA - span->arena_used)
+    return g_strdup (text);
+  copy = span->arena + span->arena_used;
+  span->arena_used += size;
+  memcpy (copy, text, size);
+  return copy;
+}
+
+static void
+span_release_string (SeldonSpan *span,
+                     const char *text)
+{
+  guintptr p = (guintptr) text, arena = (guintptr) span->arena;
+
+  if (text != NULL && (p < arena || p >= arena + SPAN_ARENA))
+    g_free ((char *) text);
+}
+
+/* A span to fill: a spare one, else a new one. */
+static SeldonSpan *
+span_new (SeldonTracer *self)
+{
+  SeldonSpan *span;
+
+  g_mutex_lock (&self->spare_lock);
+  span = self->spare;
+  if (span != NULL)
+    {
+      self->spare = span->next_spare;
+      self->n_spare--;
+    }
+  g_mutex_unlock (&self->spare_lock);
+  if (span == NULL)
+    span = g_malloc (sizeof *span);
+  memset (span, 0, G_STRUCT_OFFSET (SeldonSpan, arena));
+  return span;
+}
+
+/* Frees what @span holds besides itself. */
+static void
+span_clear (SeldonSpan *span)
+{
+  span_release_string (span, span->http_method);
+  span_release_string (span, span->path);
+  span_release_string (span, span->method_label);
+  span_release_string (span, span->trace_state);
+  span_release_string (span, span->grpc_message);
+  if (span->attributes != NULL)
+    {
+      buf_clear (span->attributes);
+      g_free (span->attributes);
+    }
+}
+
+static void
+span_free (SeldonSpan *span)
+{
+  span_clear (span);
+  g_free (span);
+}
+
+static Buf *
+span_attributes (SeldonSpan *span)
+{
+  if (span->attributes == NULL)
+    span->attributes = g_new0 (Buf, 1);
+  return span->attributes;
+}
+
+/* The worker ran the call: the span gets a child span for that part. */
+static inline gboolean
+span_has_child (const SeldonSpan *span)
+{
+  return span->worker_started_us != 0 && span->worker_finished_us >= span->worker_started_us;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Spans: rendering (export thread)                                                         */
+/* ---------------------------------------------------------------------------------------- */
+
+static int
+span_status (const SeldonSpan  *span,
+             const char       **message)
+{
+  *message = NULL;
+  if (span->grpc)
+    {
+      if (span->code == 0)
+        return STATUS_UNSET;
+      *message = span->grpc_message;
+      return STATUS_ERROR;
+    }
+  if (span->code == 0)
+    {
+      *message = "No answer was sent: the client went away";
+      return STATUS_ERROR;
+    }
+  return span->code >= 500 ? STATUS_ERROR : STATUS_UNSET;
+}
+
+/* {"traceId":…,"spanId":…[,"parentSpanId":…][,"traceState":…],"name": */
+static void
+render_head (Buf              *out,
+             const SeldonSpan *span,
+             const guint8      span_id[8],
+             const guint8     *parent_id)
+{
+  buf_append_literal (out, "{\"traceId\":\"");
+  append_hex (out, span->trace_id, 16);
+  buf_append_literal (out, "\",\"spanId\":\"");
+  append_hex (out, span_id, 8);
+  buf_append_c (out, '"');
+  if (parent_id != NULL)
+    {
+      buf_append_literal (out, ",\"parentSpanId\":\"");
+      append_hex (out, parent_id, 8);
+      buf_append_c (out, '"');
+    }
+  if (span->trace_state != NULL)
+    {
+      buf_append_literal (out, ",\"traceState\":");
+      append_json_text (out, span->trace_state);
+    }
+  buf_append_literal (out, ",\"name\":");
+}
+
+/* ,"kind":…,"startTimeUnixNano":…,"endTimeUnixNano":…,"attributes":[ */
+static void
+render_times (Buf    *out,
+              int     kind,
+              gint64  start_us,
+              gint64  end_us)
+{
+  buf_append_literal (out, ",\"kind\":");
+  append_int (out, kind);
+  buf_append_literal (out, ",\"startTimeUnixNano\":\"");
+  append_int (out, start_us);
+  buf_append_literal (out, "000\",\"endTimeUnixNano\":\"");
+  append_int (out, MAX (end_us, start_us));
+  buf_append_literal (out, "000\",\"attributes\":[");
+}
+
+/* ],"status":{…}} */
+static void
+render_status (Buf        *out,
+               int         status,
+               const char *message)
+{
+  buf_append_literal (out, "],\"status\":{");
+  if (status != STATUS_UNSET)
+    {
+      buf_append_literal (out, "\"code\":");
+      append_int (out, status);
+      if (message != NULL)
+        {
+          buf_append_literal (out, ",\"message\":");
+          append_json_text (out, message);
+        }
+    }
+  buf_append_literal (out, "}}");
+}
+
+static void
+append_worker_slot (Buf              *out,
+                    const SeldonSpan *span)
+{
+  append_attribute_separator (out);
+  buf_append_literal (out, "{\"key\":\"seldon.worker_id\",\"value\":{\"stringValue\":\"");
+  append_uint (out, span->worker_slot);
+  buf_append_literal (out, "\"}}");
+}
+
+/* The span of the worker's part (span_has_child()), timed by the worker on the shared
+ * monotonic clock. */
+static void
+render_child_span (SeldonTracer     *self,
+                   Buf              *out,
+                   const SeldonSpan *span)
+{
+  const char *message;
+  guint8 child_id[8];
+  gint64 start_us = span->start_real_us + (span->worker_started_us - span->start_mono_us);
+  gint64 end_us = span->start_real_us + (span->worker_finished_us - span->start_mono_us);
+  int status = span_status (span, &message);
+
+  random_id (self, child_id, sizeof child_id);
+  render_head (out, span, child_id, span->span_id);
+  buf_append_literal (out, "\"component ");
+  append_json_chars (out, span->method_label != NULL ? span->method_label : "call", -1);
+  buf_append_c (out, '"');
+  render_times (out, SPAN_KIND_INTERNAL, start_us, end_us);
+  append_worker_slot (out, span);
+  if (span->method_label != NULL)
+    append_attribute_string_k (out, "seldon.method", span->method_label);
+  render_status (out, status == STATUS_ERROR && span->code != 0 ? STATUS_ERROR : STATUS_UNSET, NULL);
+}
+
+static void
+render_server_span (Buf              *out,
+                    const SeldonSpan *span)
+{
+  const char *message;
+  int status = span_status (span, &message);
+  gint64 end_us = span->start_real_us + (span->end_mono_us - span->start_mono_us);
+
+  render_head (out, span, span->span_id, span->has_parent ? span->parent_id : NULL);
+  if (span->grpc)
+    {
+      const char *name = span->path[0] == '/' ? span->path + 1 : span->path;
+      const char *slash = strrchr (name, '/');
+
+      append_json_text (out, *name != '\0' ? name : "grpc");
+      render_times (out, SPAN_KIND_SERVER, span->start_real_us, end_us);
+      append_attribute_string_k (out, "rpc.system", "grpc");
+      if (slash != NULL)
+        {
+          append_attribute_separator (out);
+          buf_append_literal (out, "{\"key\":\"rpc.service\",\"value\":{\"stringValue\":\"");
+          append_json_chars (out, name, slash - name);
+          buf_append_literal (out, "\"}}");
+          append_attribute_string_k (out, "rpc.method", slash + 1);
+        }
+    }
+  else
+    {
+      buf_append_c (out, '"');
+      append_json_chars (out, span->http_method, -1);
+      buf_append_c (out, ' ');
+      append_json_chars (out, span->path, -1);
+      buf_append_c (out, '"');
+      render_times (out, SPAN_KIND_SERVER, span->start_real_us, end_us);
+      append_attribute_string_k (out, "http.request.method", span->http_method);
+      append_attribute_string_k (out, "url.path", span->path);
+      append_attribute_string_k (out, "network.protocol.name", "http");
+    }
+  if (span->attributes != NULL && span->attributes->len > 0)
+    {
+      append_attribute_separator (out);
+      buf_append_len (out, span->attributes->data, span->attributes->len);
+    }
+  if (span->method_label != NULL)
+    append_attribute_string_k (out, "seldon.method", span->method_label);
+  if (span->grpc)
+    append_attribute_int_k (out, "rpc.grpc.status_code", span->code);
+  else if (span->code != 0)
+    append_attribute_int_k (out, "http.response.status_code", span->code);
+  if (span_has_child (span))
+    {
+      append_worker_slot (out, span);
+      append_attribute_int_k (out, "seldon.queue_time_us",
+                              MAX (span->worker_started_us - span->start_mono_us, 0));
+    }
+  render_status (out, status, message);
+}
+
+static inline SeldonSpan *
+slot_span (gpointer slot)
+{
+  return (SeldonSpan *) ((guintptr) slot & ~CHILD_SLOT);
+}
+
+static inline gboolean
+slot_is_child (gpointer slot)
+{
+  return ((guintptr) slot & CHILD_SLOT) != 0;
+}
+
+/* The ExportTraceServiceRequest of @n spans, in self->body. */
+static void
+render_request (SeldonTracer    *self,
+                gpointer const  *slots,
+                guint            n)
+{
+  Buf *out = &self->body;
+
+  out->len = 0;
+  buf_append_literal (out, "{\"resourceSpans\":[{\"resource\":");
+  buf_append (out, self->resource_json);
+  buf_append_literal (out, ",\"scopeSpans\":[{\"scope\":{\"name\":\"libseldon\",\"version\":\""
+                           SELDON_VERSION_S "\"},\"spans\":[");
+  for (guint i = 0; i < n; i++)
+    {
+      if (i > 0)
+        buf_append_c (out, ',');
+      if (slot_is_child (slots[i]))
+        render_child_span (self, out, slot_span (slots[i]));
+      else
+        render_server_span (out, slot_span (slots[i]));
+    }
+  buf_append_literal (out, "]}]}]}");
+}
+
+/* A span's component slot comes before its server slot, possibly in an earlier batch: the
+ * server slot releases the span, for reuse while there are not too many spare spans. */
+static void
+release_slots (SeldonTracer   *self,
+               gpointer const *slots,
+               guint           n)
+{
+  SeldonSpan *chain = NULL, *last = NULL;
+  guint room, count = 0;
+
+  /* only this thread adds spare spans: the room can only grow until they are added */
+  g_mutex_lock (&self->spare_lock);
+  room = MAX_SPARE_SPANS - self->n_spare;
+  g_mutex_unlock (&self->spare_lock);
+
+  for (guint i = 0; i < n; i++)
+    if (!slot_is_child (slots[i]))
+      {
+        SeldonSpan *span = slot_span (slots[i]);
+
+        span_clear (span);
+        if (count == room)
+          {
+            g_free (span);
+            continue;
+          }
+        span->next_spare = chain;
+        if (chain == NULL)
+          last = span;
+        chain = span;
+        count++;
+      }
+  if (chain == NULL)
+    return;
+
+  g_mutex_lock (&self->spare_lock);
+  last->next_spare = self->spare;
+  self->spare = chain;
+  self->n_spare += count;
+  g_mutex_unlock (&self->spare_lock);
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* Export                                                                                   */
 /* ---------------------------------------------------------------------------------------- */
 
-static GBytes *
-build_request (SeldonTracer *self,
-               GPtrArray    *batch)
-{
-  g_autoptr(GString) out = g_string_sized_new (512 + 600 * batch->len);
-
-  g_string_append (out, "{\"resourceSpans\":[{\"resource\":");
-  g_string_append (out, self->resource_json);
-  g_string_append (out, ",\"scopeSpans\":[{\"scope\":{\"name\":\"libseldon\",\"version\":\""
-                        SELDON_VERSION_S "\"},\"spans\":[");
-  for (guint i = 0; i < batch->len; i++)
-    {
-      if (i > 0)
-        g_string_append_c (out, ',');
-      g_string_append (out, g_ptr_array_index (batch, i));
-    }
-  g_string_append (out, "]}]}]}");
-  return g_string_free_to_bytes (g_steal_pointer (&out));
-}
-
 /* In the export thread. */
 static gboolean
-export_batch (SeldonTracer *self,
-              SoupSession  *session,
-              GPtrArray    *batch)
+export_batch (SeldonTracer   *self,
+              SoupSession    *session,
+              gpointer const *slots,
+              guint           n)
 {
   g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_POST, self->endpoint);
-  g_autoptr(GBytes) body = build_request (self, batch);
+  g_autoptr(GBytes) body = NULL;
   g_autoptr(GBytes) answer = NULL;
   g_autoptr(GError) error = NULL;
   SoupMessageHeaders *headers;
@@ -857,6 +1460,9 @@ export_batch (SeldonTracer *self,
 
   if (msg == NULL)
     return FALSE;
+  render_request (self, slots, n);
+  /* the buffer is reused for the next batch, after this message is gone */
+  body = g_bytes_new_static (self->body.data, self->body.len);
   headers = soup_message_get_request_headers (msg);
   for (guint i = 0; i < self->headers->len; i += 2)
     soup_message_headers_replace (headers, g_ptr_array_index (self->headers, i),
@@ -872,7 +1478,7 @@ export_batch (SeldonTracer *self,
       return TRUE;
     }
   if (!self->failing)
-    g_warning ("Tracing: cannot export %u span(s) to %s: %s", batch->len, self->endpoint,
+    g_warning ("Tracing: cannot export %u span(s) to %s: %s", n, self->endpoint,
                error != NULL ? error->message : soup_message_get_reason_phrase (msg));
   self->failing = TRUE;
   return FALSE;
@@ -884,6 +1490,7 @@ export_thread (gpointer user_data)
   SeldonTracer *self = user_data;
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(SoupSession) session = NULL;
+  g_autofree gpointer *batch = g_new (gpointer, self->max_batch);
 
   g_main_context_push_thread_default (context);
   session = soup_session_new_with_options ("timeout", MAX (self->timeout_ms / 1000, 1),
@@ -894,15 +1501,14 @@ export_thread (gpointer user_data)
   for (;;)
     {
       gint64 deadline = g_get_monotonic_time () + self->delay_us;
-      g_autoptr(GPtrArray) batch = NULL;
       gboolean ok;
-      guint n;
+      guint n, first;
 
-      while (!self->stop && !self->flush_requested && self->queue->len < self->max_batch)
+      while (!self->stop && !self->flush_requested && self->ring_count < self->max_batch)
         if (!g_cond_wait_until (&self->cond, &self->lock, deadline))
           break;
 
-      if (self->queue->len == 0)
+      if (self->ring_count == 0)
         {
           self->flush_requested = FALSE;
           g_cond_broadcast (&self->cond);
@@ -911,14 +1517,19 @@ export_thread (gpointer user_data)
           continue;
         }
 
-      n = MIN (self->queue->len, self->max_batch);
-      batch = g_ptr_array_new_full (n, g_free);
-      for (guint i = 0; i < n; i++)
-        g_ptr_array_add (batch, g_ptr_array_index (self->queue, i));
-      g_ptr_array_remove_range (self->queue, 0, n);   /* the queue does not own its texts' removal */
+      /* take the oldest spans, at most a batch: the queue has room for new ones at once */
+      n = MIN (self->ring_count, self->max_batch);
+      first = MIN (n, self->ring_size - self->ring_head);
+      memcpy (batch, self->ring + self->ring_head, first * sizeof (gpointer));
+      memcpy (batch + first, self->ring, (n - first) * sizeof (gpointer));
+      self->ring_head += n;
+      if (self->ring_head >= self->ring_size)
+        self->ring_head -= self->ring_size;
+      self->ring_count -= n;
 
       g_mutex_unlock (&self->lock);
-      ok = export_batch (self, session, batch);
+      ok = export_batch (self, session, batch, n);
+      release_slots (self, batch, n);
       g_mutex_lock (&self->lock);
 
       self->handled += n;
@@ -939,26 +1550,46 @@ export_thread (gpointer user_data)
 /* Tracer                                                                                   */
 /* ---------------------------------------------------------------------------------------- */
 
-static GRand *
-new_seeded_rand (void)
+/* GLib 2.74 deadlocks when one thread initializes a class (holding the class-init lock) that
+ * needs a type another thread is registering with an interface (which waits for that lock):
+ * the export thread's first SoupSession and SoupMessage did so while the front registered its
+ * socket types to listen. Their classes, and those of the connections they make, are
+ * initialized here, in the thread that creates the tracer. */
+static void
+init_export_classes (SeldonTracer *self)
 {
-  guint32 seed[8];
+  const GType types[] = {
+    G_TYPE_SOCKET_CLIENT, G_TYPE_SOCKET, G_TYPE_TCP_CONNECTION, G_TYPE_INET_SOCKET_ADDRESS,
+    G_TYPE_NETWORK_ADDRESS, G_TYPE_MEMORY_INPUT_STREAM, G_TYPE_MEMORY_OUTPUT_STREAM,
+  };
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_POST, self->endpoint);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (types); i++)
+    g_type_class_unref (g_type_class_ref (types[i]));
+}
+
+/* A random seed for the ids. */
+static guint64
+random_seed (void)
+{
+  guint64 seed;
   gsize got = 0;
 
   while (got < sizeof seed)
     {
-      ssize_t n = getrandom ((char *) seed + got, sizeof seed - got, 0);
+      ssize_t n = getrandom ((char *) &seed + got, sizeof seed - got, 0);
 
       if (n < 0)
         {
           if (errno == EINTR)
             continue;
-          /* no getrandom(): GRand seeds itself from /dev/urandom */
-          return g_rand_new ();
+          /* no getrandom(): GLib's generator seeds itself from /dev/urandom */
+          return (guint64) g_random_int () << 32 | g_random_int ();
         }
       got += (gsize) n;
     }
-  return g_rand_new_with_seed_array (seed, G_N_ELEMENTS (seed));
+  return seed;
 }
 
 SeldonTracer *
@@ -989,11 +1620,10 @@ seldon_tracer_new_for_environ (SeldonConfig       *config,
 
   self = g_atomic_rc_box_new0 (SeldonTracer);
   self->envp = g_strdupv ((char **) envp);
-  g_mutex_init (&self->rand_lock);
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->spare_lock);
   g_cond_init (&self->cond);
-  self->rand = new_seeded_rand ();
-  self->queue = g_ptr_array_new ();
+  atomic_store (&self->ids, random_seed ());
   self->headers = g_ptr_array_new_with_free_func (g_free);
 
   config_path = getenv_nonempty (self, "JAEGER_CONFIG_PATH");
@@ -1028,6 +1658,7 @@ seldon_tracer_new_for_environ (SeldonConfig       *config,
   self->delay_us = (gint64) getenv_uint (self, "OTEL_BSP_SCHEDULE_DELAY", 5000, 1) * 1000;
   self->timeout_ms = getenv_uint (self, "OTEL_BSP_EXPORT_TIMEOUT", 30000, 1);
 
+  init_export_classes (self);
   self->thread = g_thread_new ("seldon-tracing", export_thread, self);
   return g_steal_pointer (&self);
 }
@@ -1051,17 +1682,30 @@ seldon_tracer_clear (SeldonTracer *self)
       g_mutex_unlock (&self->lock);
       g_thread_join (g_steal_pointer (&self->thread));
     }
-  g_ptr_array_foreach (self->queue, (GFunc) g_free, NULL);
-  g_ptr_array_unref (self->queue);
+  /* the thread sent everything before it stopped; a tracer that failed to start has none */
+  for (guint i = 0; i < self->ring_count; i++)
+    {
+      gpointer slot = self->ring[(self->ring_head + i) % self->ring_size];
+
+      if (!slot_is_child (slot))
+        span_free (slot_span (slot));
+    }
+  g_free (self->ring);
+  buf_clear (&self->body);
+  while (self->spare != NULL)
+    {
+      SeldonSpan *next = self->spare->next_spare;
+
+      g_free (self->spare);
+      self->spare = next;
+    }
+  g_mutex_clear (&self->spare_lock);
   g_ptr_array_unref (self->headers);
   g_strfreev (self->extra_tags);
   g_strfreev (self->envp);
   g_free (self->endpoint);
   g_free (self->service_name);
   g_free (self->resource_json);
-  if (self->rand != NULL)
-    g_rand_free (self->rand);
-  g_mutex_clear (&self->rand_lock);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
 }
@@ -1130,46 +1774,57 @@ seldon_tracer_get_service_name (SeldonTracer *self)
   return self->service_name;
 }
 
-/* Takes @text. */
+/* Takes @span: queues its spans (the component span first when @child), or drops them when
+ * the queue is full. */
 static void
 enqueue (SeldonTracer *self,
-         char         *text)
+         SeldonSpan   *span,
+         gboolean      child)
 {
-  gboolean wake;
+  guint n = child ? 2 : 1;
+  guint before, tail;
 
   g_mutex_lock (&self->lock);
-  if (self->queue->len >= self->max_queue)
+  if (self->ring_count + n > self->max_queue)
     {
-      self->dropped++;
+      self->dropped += n;
       g_mutex_unlock (&self->lock);
-      g_free (text);
+      span_free (span);
       return;
     }
-  g_ptr_array_add (self->queue, text);
-  self->queued++;
-  wake = self->queue->len == self->max_batch;
-  if (wake)
+  if (self->ring_count + n > self->ring_size)
+    {
+      guint size = MAX (self->ring_size, 128);
+      gpointer *ring;
+
+      while (size < self->ring_count + n)
+        size *= 2;
+      size = MIN (size, self->max_queue);
+      ring = g_new (gpointer, size);
+      for (guint i = 0; i < self->ring_count; i++)
+        ring[i] = self->ring[(self->ring_head + i) % self->ring_size];
+      g_free (self->ring);
+      self->ring = ring;
+      self->ring_size = size;
+      self->ring_head = 0;
+    }
+  tail = self->ring_head + self->ring_count;
+  if (tail >= self->ring_size)
+    tail -= self->ring_size;
+  if (child)
+    {
+      self->ring[tail] = (gpointer) ((guintptr) span | CHILD_SLOT);
+      if (++tail == self->ring_size)
+        tail = 0;
+    }
+  self->ring[tail] = span;
+  before = self->ring_count;
+  self->ring_count += n;
+  self->queued += n;
+  /* a full batch: wake the export thread (once per batch) */
+  if (before < self->max_batch && self->ring_count >= self->max_batch)
     g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
-}
-
-static void
-random_bytes (SeldonTracer *self,
-              guint8       *out,
-              gsize         n)
-{
-  do
-    {
-      g_mutex_lock (&self->rand_lock);
-      for (gsize i = 0; i < n; i += 4)
-        {
-          guint32 r = g_rand_int (self->rand);
-
-          memcpy (out + i, &r, MIN (4, n - i));
-        }
-      g_mutex_unlock (&self->rand_lock);
-    }
-  while (all_zero (out, n));
 }
 
 static gboolean
@@ -1199,15 +1854,16 @@ sample (SeldonTracer *self,
 
 static void
 add_extra_tags (SeldonSpan            *span,
+                SeldonTracer          *tracer,
                 const char            *protocol,
                 const char            *http_method,
                 const char            *path,
                 SeldonTraceLookupFunc  lookup,
                 gpointer               lookup_data)
 {
-  for (guint i = 0; span->tracer->extra_tags[i] != NULL; i++)
+  for (guint i = 0; tracer->extra_tags[i] != NULL; i++)
     {
-      const char *tag = span->tracer->extra_tags[i];
+      const char *tag = tracer->extra_tags[i];
       const char *value = NULL;
 
       if (*tag == '\0')
@@ -1221,7 +1877,7 @@ add_extra_tags (SeldonSpan            *span,
       else if (lookup != NULL)
         value = lookup (tag, lookup_data);
       if (value != NULL)
-        append_attribute_string (span->attributes, tag, value);
+        append_attribute_string (span_attributes (span), tag, value);
     }
 }
 
@@ -1237,7 +1893,6 @@ seldon_tracer_start_span (SeldonTracer          *self,
   guint8 trace_id[16], parent_id[8];
   gboolean has_parent = FALSE, parent_sampled = FALSE;
   const char *trace_state = NULL;
-  gboolean grpc;
 
   if (self == NULL)
     return NULL;
@@ -1258,53 +1913,30 @@ seldon_tracer_start_span (SeldonTracer          *self,
         has_parent = TRUE;
     }
   if (!has_parent)
-    random_bytes (self, trace_id, sizeof trace_id);
+    random_id (self, trace_id, sizeof trace_id);
   if (!sample (self, trace_id, has_parent, parent_sampled))
     return NULL;
 
-  grpc = g_str_equal (protocol, "grpc");
-  span = g_new0 (SeldonSpan, 1);
+  /* a spare span, or the only allocation of a span without long strings */
+  span = span_new (self);
   span->tracer = seldon_tracer_ref (self);
   span->start_real_us = g_get_real_time ();
   span->start_mono_us = g_get_monotonic_time ();
-  span->grpc = grpc;
+  span->grpc = g_str_equal (protocol, "grpc");
   memcpy (span->trace_id, trace_id, sizeof trace_id);
-  random_bytes (self, span->span_id, sizeof span->span_id);
+  random_id (self, span->span_id, sizeof span->span_id);
   if (has_parent)
     {
       memcpy (span->parent_id, parent_id, sizeof parent_id);
       span->has_parent = TRUE;
       if (trace_state != NULL && *trace_state != '\0' && strlen (trace_state) <= MAX_TRACE_STATE)
-        span->trace_state = g_strdup (trace_state);
+        span->trace_state = span_keep_string (span, trace_state);
     }
-
-  span->attributes = g_string_sized_new (256);
-  if (grpc)
-    {
-      const char *name = path[0] == '/' ? path + 1 : path;
-      const char *slash = strrchr (name, '/');
-
-      span->name = g_strdup (*name != '\0' ? name : "grpc");
-      append_attribute_string (span->attributes, "rpc.system", "grpc");
-      if (slash != NULL)
-        {
-          g_autofree char *service = g_strndup (name, slash - name);
-
-          append_attribute_string (span->attributes, "rpc.service", service);
-          append_attribute_string (span->attributes, "rpc.method", slash + 1);
-        }
-    }
-  else
-    {
-      const char *method = http_method != NULL ? http_method : "GET";
-
-      span->name = g_strdup_printf ("%s %s", method, path);
-      append_attribute_string (span->attributes, "http.request.method", method);
-      append_attribute_string (span->attributes, "url.path", path);
-      append_attribute_string (span->attributes, "network.protocol.name", "http");
-    }
+  if (!span->grpc)
+    span->http_method = span_keep_string (span, http_method != NULL ? http_method : "GET");
+  span->path = span_keep_string (span, path);
   if (self->extra_tags != NULL)
-    add_extra_tags (span, protocol, http_method, path, lookup, lookup_data);
+    add_extra_tags (span, self, protocol, http_method, path, lookup, lookup_data);
   return span;
 }
 
@@ -1317,7 +1949,7 @@ seldon_span_set_attribute (SeldonSpan *span,
     return;
   g_return_if_fail (key != NULL && value != NULL);
 
-  append_attribute_string (span->attributes, key, value);
+  append_attribute_string (span_attributes (span), key, value);
 }
 
 void
@@ -1330,79 +1962,23 @@ seldon_span_add_reply (SeldonSpan        *span,
   span->worker_started_us = reply->started_us;
   span->worker_finished_us = reply->finished_us;
   span->worker_slot = reply->worker_slot;
-  g_free (span->grpc_message);
-  span->grpc_message = g_strdup (reply->grpc_message);
+  span_release_string (span, span->grpc_message);
+  span->grpc_message = reply->grpc_message != NULL ? span_keep_string (span, reply->grpc_message) : NULL;
 }
 
 char *
 seldon_span_dup_traceparent (SeldonSpan *span)
 {
-  g_autoptr(GString) out = NULL;
+  char text[56];
 
   if (span == NULL)
     return NULL;
-  out = g_string_new ("00-");
-  append_hex (out, span->trace_id, sizeof span->trace_id);
-  g_string_append_c (out, '-');
-  append_hex (out, span->span_id, sizeof span->span_id);
-  g_string_append (out, "-01");
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
-/* One span object of OTLP JSON. */
-static char *
-render_span (const SeldonSpan *span,
-             const guint8      span_id[8],
-             const guint8     *parent_id,
-             const char       *name,
-             int               kind,
-             gint64            start_us,
-             gint64            end_us,
-             const char       *attributes,
-             int               status,
-             const char       *status_message)
-{
-  GString *out = g_string_sized_new (384 + strlen (attributes));
-
-  g_string_append (out, "{\"traceId\":\"");
-  append_hex (out, span->trace_id, 16);
-  g_string_append (out, "\",\"spanId\":\"");
-  append_hex (out, span_id, 8);
-  g_string_append_c (out, '"');
-  if (parent_id != NULL)
-    {
-      g_string_append (out, ",\"parentSpanId\":\"");
-      append_hex (out, parent_id, 8);
-      g_string_append_c (out, '"');
-    }
-  if (span->trace_state != NULL)
-    {
-      g_string_append (out, ",\"traceState\":");
-      append_json_text (out, span->trace_state);
-    }
-  g_string_append (out, ",\"name\":");
-  append_json_text (out, name);
-  g_string_append (out, ",\"kind\":");
-  append_int (out, kind);
-  g_string_append (out, ",\"startTimeUnixNano\":\"");
-  append_int (out, start_us);
-  g_string_append (out, "000\",\"endTimeUnixNano\":\"");
-  append_int (out, MAX (end_us, start_us));
-  g_string_append (out, "000\",\"attributes\":[");
-  g_string_append (out, attributes);
-  g_string_append (out, "],\"status\":{");
-  if (status != STATUS_UNSET)
-    {
-      g_string_append (out, "\"code\":");
-      append_int (out, status);
-      if (status_message != NULL)
-        {
-          g_string_append (out, ",\"message\":");
-          append_json_text (out, status_message);
-        }
-    }
-  g_string_append (out, "}}");
-  return g_string_free (out, FALSE);
+  memcpy (text, "00-", 3);
+  hex_encode (text + 3, span->trace_id, sizeof span->trace_id);
+  text[35] = '-';
+  hex_encode (text + 36, span->span_id, sizeof span->span_id);
+  memcpy (text + 52, "-01", 4);
+  return g_strdup (text);
 }
 
 void
@@ -1412,73 +1988,18 @@ seldon_span_finish (SeldonSpan        *span,
                     const SeldonReply *reply)
 {
   SeldonTracer *tracer;
-  gint64 end_us;
-  int status = STATUS_UNSET;
-  const char *message = NULL;
 
   if (span == NULL)
     return;
 
   seldon_span_add_reply (span, reply);
+  span->end_mono_us = g_get_monotonic_time ();
+  span->code = code;
+  span_release_string (span, span->method_label);
+  span->method_label = method_label != NULL ? span_keep_string (span, method_label) : NULL;
+
+  /* the export thread renders it and hands it back for reuse */
   tracer = span->tracer;
-  end_us = span->start_real_us + (g_get_monotonic_time () - span->start_mono_us);
-
-  if (method_label != NULL)
-    append_attribute_string (span->attributes, "seldon.method", method_label);
-  if (span->grpc)
-    {
-      append_attribute_int (span->attributes, "rpc.grpc.status_code", code);
-      if (code != 0)
-        {
-          status = STATUS_ERROR;
-          message = span->grpc_message;
-        }
-    }
-  else if (code == 0)
-    {
-      status = STATUS_ERROR;
-      message = "No answer was sent: the client went away";
-    }
-  else
-    {
-      append_attribute_int (span->attributes, "http.response.status_code", code);
-      if (code >= 500)
-        status = STATUS_ERROR;
-    }
-
-  /* the worker's part, timed by the worker on the shared monotonic clock */
-  if (span->worker_started_us != 0 && span->worker_finished_us >= span->worker_started_us)
-    {
-      g_autoptr(GString) attributes = g_string_sized_new (128);
-      g_autofree char *name = NULL;
-      guint8 child_id[8];
-      gint64 child_start = span->start_real_us + (span->worker_started_us - span->start_mono_us);
-      gint64 child_end = span->start_real_us + (span->worker_finished_us - span->start_mono_us);
-      char slot[16];
-
-      g_snprintf (slot, sizeof slot, "%u", span->worker_slot);
-      append_attribute_string (attributes, "seldon.worker_id", slot);
-      append_attribute_string (span->attributes, "seldon.worker_id", slot);
-      if (method_label != NULL)
-        append_attribute_string (attributes, "seldon.method", method_label);
-      append_attribute_int (span->attributes, "seldon.queue_time_us",
-                            MAX (span->worker_started_us - span->start_mono_us, 0));
-      random_bytes (tracer, child_id, sizeof child_id);
-      name = g_strdup_printf ("component %s", method_label != NULL ? method_label : "call");
-      enqueue (tracer, render_span (span, child_id, span->span_id, name, SPAN_KIND_INTERNAL,
-                                    child_start, child_end, attributes->str,
-                                    status == STATUS_ERROR && code != 0 ? STATUS_ERROR : STATUS_UNSET,
-                                    NULL));
-    }
-
-  enqueue (tracer, render_span (span, span->span_id, span->has_parent ? span->parent_id : NULL,
-                                span->name, SPAN_KIND_SERVER, span->start_real_us, end_us,
-                                span->attributes->str, status, message));
-
-  g_string_free (span->attributes, TRUE);
-  g_free (span->trace_state);
-  g_free (span->grpc_message);
-  g_free (span->name);
-  seldon_tracer_unref (span->tracer);
-  g_free (span);
+  enqueue (tracer, span, span_has_child (span));
+  seldon_tracer_unref (tracer);
 }

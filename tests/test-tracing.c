@@ -827,6 +827,152 @@ test_bounded_queue_and_failures (void)
   clear_env ();
 }
 
+/* Spans in a body of the receiver. */
+static guint
+body_span_count (Receiver *r,
+                 guint     i)
+{
+  const char *p = g_ptr_array_index (r->bodies, i);
+  guint n = 0;
+
+  while ((p = strstr (p, "\"spanId\"")) != NULL)
+    {
+      n++;
+      p++;
+    }
+  return n;
+}
+
+static void
+test_split_batches_and_reuse (void)
+{
+  g_autoptr(Receiver) r = NULL;
+  g_autoptr(GString) long_path = g_string_new ("/api/v1.0/");
+  g_autoptr(GString) long_state = g_string_new ("vendor=");
+  g_autoptr(GHashTable) headers = NULL;
+  g_autofree char *expected_path = NULL;
+  SeldonTracer *tracer;
+  guint64 queued, exported, dropped;
+  guint total = 0;
+
+  clear_env ();
+  r = receiver_new (200);
+  /* a call the worker ran is two spans: with batches of 3 some calls straddle two requests */
+  test_setenv ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "3", TRUE);
+  tracer = tracer_for (r);
+
+  /* strings longer than a span keeps inline, with characters JSON must escape and a byte that
+   * is not UTF-8 */
+  for (guint i = 0; i < 40; i++)
+    g_string_append (long_path, "segment/");
+  g_string_append (long_path, "q\"uo\\te\ttab\x01\xff");
+  expected_path = g_utf8_make_valid (long_path->str, -1);
+  for (guint i = 0; i < 60; i++)
+    g_string_append (long_state, "abcdefgh");
+  headers = headers_new ("traceparent", "00-" TRACE_ID "-" PARENT_ID "-01",
+                         "tracestate", long_state->str, NULL);
+
+  for (guint i = 0; i < 5; i++)
+    {
+      gint64 now = g_get_monotonic_time ();
+      g_autoptr(SeldonReply) reply = reply_ran (now + 10, now + 20, i);
+      SeldonSpan *span = i == 1 ? seldon_tracer_start_span (tracer, "rest", "POST", long_path->str, lookup_table, headers)
+                                : seldon_tracer_start_span (tracer, "rest", "POST", "/p", NULL, NULL);
+
+      if (i == 1)
+        seldon_span_set_attribute (span, "custom", "yes");
+      seldon_span_finish (span, i == 3 ? NULL : "predict", 200, reply);
+    }
+  g_assert_true (seldon_tracer_flush (tracer, 10000));
+
+  /* the exported spans are reused: nothing of the earlier calls may show */
+  for (guint i = 0; i < 4; i++)
+    seldon_span_finish (seldon_tracer_start_span (tracer, "grpc", NULL, "/seldon.protos.Model/Predict", NULL, NULL),
+                        "predict", 0, NULL);
+  g_assert_true (seldon_tracer_flush (tracer, 10000));
+  seldon_tracer_get_stats (tracer, &queued, &exported, &dropped);
+  g_assert_cmpuint (queued, ==, 14);
+  g_assert_cmpuint (exported, ==, 14);
+  g_assert_cmpuint (dropped, ==, 0);
+  seldon_tracer_unref (tracer);
+
+  g_mutex_lock (&r->lock);
+  for (guint i = 0; i < r->bodies->len; i++)
+    {
+      guint n = body_span_count (r, i);
+
+      g_assert_cmpuint (n, >=, 1);
+      g_assert_cmpuint (n, <=, 3);
+      total += n;
+    }
+  g_mutex_unlock (&r->lock);
+  g_assert_cmpuint (total, ==, 14);
+
+  {
+    g_autoptr(GPtrArray) spans = receiver_spans (r, NULL);
+    guint servers = 0, children = 0, grpc = 0;
+
+    g_assert_cmpuint (spans->len, ==, 14);
+    for (guint i = 0; i < spans->len; i++)
+      {
+        JsonObject *span = g_ptr_array_index (spans, i);
+        const char *name = json_object_get_string_member (span, "name");
+        g_autofree char *custom = attribute (span, "custom");
+        g_autofree char *url = attribute (span, "url.path");
+
+        if (json_object_get_int_member (span, "kind") == 1)
+          {
+            JsonObject *server = NULL;
+
+            /* its server span follows it, maybe in the next request */
+            children++;
+            g_assert_cmpuint (i + 1, <, spans->len);
+            server = g_ptr_array_index (spans, i + 1);
+            g_assert_cmpint (json_object_get_int_member (server, "kind"), ==, 2);
+            g_assert_cmpstr (json_object_get_string_member (span, "parentSpanId"), ==,
+                             json_object_get_string_member (server, "spanId"));
+            g_assert_cmpstr (json_object_get_string_member (span, "traceId"), ==,
+                             json_object_get_string_member (server, "traceId"));
+            g_assert_cmpstr (name, ==, children == 4 ? "component call" : "component predict");
+            continue;
+          }
+        servers++;
+        if (g_str_has_prefix (name, "seldon."))
+          {
+            g_autofree char *code = attribute (span, "rpc.grpc.status_code");
+
+            grpc++;
+            g_assert_cmpstr (name, ==, "seldon.protos.Model/Predict");
+            g_assert_false (json_object_has_member (span, "traceState"));
+            g_assert_false (json_object_has_member (span, "parentSpanId"));
+            g_assert_null (custom);
+            g_assert_null (url);
+            g_assert_cmpstr (code, ==, "0");
+          }
+        else if (servers == 2)
+          {
+            g_autofree char *name_expected = g_strconcat ("POST ", expected_path, NULL);
+
+            g_assert_cmpstr (name, ==, name_expected);
+            g_assert_cmpstr (url, ==, expected_path);
+            g_assert_cmpstr (custom, ==, "yes");
+            g_assert_cmpstr (json_object_get_string_member (span, "traceState"), ==, long_state->str);
+            g_assert_cmpstr (json_object_get_string_member (span, "parentSpanId"), ==, PARENT_ID);
+          }
+        else
+          {
+            g_assert_cmpstr (name, ==, "POST /p");
+            g_assert_null (custom);
+            g_assert_false (json_object_has_member (span, "traceState"));
+          }
+      }
+    g_assert_cmpuint (servers, ==, 9);
+    g_assert_cmpuint (children, ==, 5);
+    g_assert_cmpuint (grpc, ==, 4);
+  }
+  clear_env ();
+}
+
 static void
 test_unreachable_collector (void)
 {
@@ -889,6 +1035,7 @@ main (int    argc,
   g_test_add_func ("/tracing/export/jaeger-grpc", test_export_jaeger_and_grpc);
   g_test_add_func ("/tracing/sampling", test_sampling);
   g_test_add_func ("/tracing/export/bounded-and-failing", test_bounded_queue_and_failures);
+  g_test_add_func ("/tracing/export/split-batches-and-reuse", test_split_batches_and_reuse);
   g_test_add_func ("/tracing/export/unreachable", test_unreachable_collector);
 
   clear_env ();
