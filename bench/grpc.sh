@@ -48,26 +48,12 @@ for f in "$program" "$load" "$build/examples/c/identity.so"; do
 done
 command -v curl >/dev/null || { echo "grpc.sh: curl is not installed" >&2; exit 2; }
 
+bench_name=grpc.sh
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/seldon-grpc-bench.XXXXXX")
 server_pid=
-
-stop_server() {
-  local pid=$server_pid
-  server_pid=
-  [[ -n "$pid" ]] || return 0
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "grpc.sh: server $pid did not stop; killing it" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   stop_server
@@ -75,33 +61,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-  "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-tree_pids() {
-  local pid=$1 child
-  echo "$pid"
-  for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do
-    tree_pids "$child"
-  done
-}
-
-cpu_ticks() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-  stat=${stat##*) }
-  awk '{ print $12 + $13 }' <<<"$stat"
-}
-
-sum_ticks() {
-  local total=0 pid
-  for pid in "$@"; do
-    total=$((total + $(cpu_ticks "$pid")))
-  done
-  echo "$total"
-}
 
 hz=$(getconf CLK_TCK)
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -115,17 +74,7 @@ start_server() {   # NAME DIR ARGS...
   grpc_port=$(free_port)
   (
     cd "$dir"
-    exec env \
-      GSETTINGS_BACKEND=memory \
-      GSETTINGS_SCHEMA_DIR="$build/data" \
-      SELDON_ANNOTATIONS_FILE=/nonexistent/seldon-bench/annotations \
-      SELDON_COMPONENT_PATH="$build/examples/c" \
-      SELDON_WORKER_DIR="$build/src" \
-      SELDON_WORKER_PYTHONPATH="$build/bindings/python:$srcdir/bindings/python" \
-      SELDON_WORKER_PYTHON="$python" \
-      GI_TYPELIB_PATH="$build/seldon${GI_TYPELIB_PATH:+:$GI_TYPELIB_PATH}" \
-      LD_LIBRARY_PATH="$build/seldon${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-      PYTHONDONTWRITEBYTECODE=1 \
+    exec env "${bench_env[@]}" \
       "$program" "$@" \
         --http-port "$http_port" --metrics-port "$metrics_port" --grpc-port "$grpc_port" \
         --log-level WARNING $server_args

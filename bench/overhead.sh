@@ -53,6 +53,10 @@ components_dir="$build/tests/components"
 command -v wrk >/dev/null || { echo "overhead.sh: wrk is not installed (apt-get install wrk)" >&2; exit 2; }
 command -v curl >/dev/null || { echo "overhead.sh: curl is not installed" >&2; exit 2; }
 
+bench_name=overhead.sh
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/seldon-overhead.XXXXXX")
 pids=()
 wrk_pid=
@@ -75,21 +79,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-  "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# CPU time (user + system) of a process and its children, in clock ticks.
-cpu_ticks() {
-  local pid=$1 total=0 p
-  for p in $pid $(pgrep -P "$pid" 2>/dev/null || true); do
-    if [[ -r /proc/$p/stat ]]; then
-      total=$((total + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat")))
-    fi
-  done
-  echo "$total"
-}
 
 # --- the OTLP sink --------------------------------------------------------------------------
 sink_port=$(free_port)
@@ -221,13 +210,7 @@ start_server() {   # NAME ENV... -- ARGS...
   http_port=$(free_port)
   metrics_port=$(free_port)
   # the Python worker needs the built bindings (as bench/run.sh)
-  (cd "$cwd" && exec env GSETTINGS_BACKEND=memory \
-      SELDON_WORKER_DIR="$build/src" \
-      SELDON_WORKER_PYTHONPATH="$build/bindings/python:$srcdir/bindings/python" \
-      SELDON_WORKER_PYTHON="$python" \
-      GI_TYPELIB_PATH="$build/seldon${GI_TYPELIB_PATH:+:$GI_TYPELIB_PATH}" \
-      LD_LIBRARY_PATH="$build/seldon${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-      PYTHONDONTWRITEBYTECODE=1 \
+  (cd "$cwd" && exec env "${bench_env[@]}" \
       "${env[@]}" "$program" "${component_args[@]}" \
       --http-port "$http_port" --metrics-port "$metrics_port" --grpc-workers 0 "$@" \
       >"$tmp/$name.log" 2>&1) &
@@ -263,12 +246,12 @@ traced=0   # requests the tracing server answered: 2 spans each (server + compon
 run() {   # NAME
   local name=$1 port=${http_ports[$1]} pid before after requests rate
   eval "pid=\$pid_$name"
-  before=$(cpu_ticks "$pid")
+  before=$(sum_ticks $(tree_pids "$pid"))
   wrk -t1 -c"$connections" -d"${duration}s" -s "$lua" "http://127.0.0.1:$port" >"$tmp/wrk.out" &
   wrk_pid=$!
   wait "$wrk_pid"
   wrk_pid=
-  after=$(cpu_ticks "$pid")
+  after=$(sum_ticks $(tree_pids "$pid"))
   requests=$(awk '/requests in/ { print $1 }' "$tmp/wrk.out")
   rate=$(awk '/^Requests\/sec/ { print $2 }' "$tmp/wrk.out")
   if grep -q 'Non-2xx' "$tmp/wrk.out"; then
