@@ -106,6 +106,7 @@ typedef struct
   guint32           id;
   SeldonCall       *call;
   GCancellable     *cancellable;
+  GCancellable    **spare;      /* the reader thread's spare cancellable, or NULL */
   gboolean          is_load;
 } HostCall;
 
@@ -357,6 +358,28 @@ error_reply (SeldonWorkerHost *self,
   return seldon_reply_new_error (error, self->write_flags);
 }
 
+/* After the call left self->calls (no CANCEL can reach its cancellable any more): a
+ * cancellable that nothing else holds, that was not cancelled and that has no handler left
+ * connected goes back to the reader thread that ran the call, for its next call, instead of
+ * being finalized (together with whatever a language binding attached to it) and made anew
+ * for every call. Such a cancellable cannot be told from a new one. */
+static void
+host_call_recycle (HostCall *hc)
+{
+  static gsize cancelled_signal;
+  GCancellable *cancellable = hc->cancellable;
+
+  if (hc->spare == NULL || *hc->spare != NULL || cancellable == NULL ||
+      g_atomic_int_get ((int *) &G_OBJECT (cancellable)->ref_count) != 1 ||
+      g_cancellable_is_cancelled (cancellable))
+    return;
+  if (g_once_init_enter (&cancelled_signal))
+    g_once_init_leave (&cancelled_signal, g_signal_lookup ("cancelled", G_TYPE_CANCELLABLE));
+  if (g_signal_has_handler_pending (cancellable, (guint) cancelled_signal, 0, TRUE))
+    return;
+  *hc->spare = g_steal_pointer (&hc->cancellable);
+}
+
 /* Any thread, once per call: the reply is sent, the call forgotten. */
 static void
 host_call_finish (SeldonWorkerHost *self,
@@ -381,6 +404,7 @@ host_call_finish (SeldonWorkerHost *self,
   g_mutex_lock (&self->calls_lock);
   g_hash_table_remove (self->calls, GUINT_TO_POINTER (hc->id));
   g_mutex_unlock (&self->calls_lock);
+  host_call_recycle (hc);
   host_call_free (hc);
 
   if (g_atomic_int_dec_and_test (&self->n_active) && g_atomic_int_get (&self->eof) &&
@@ -455,17 +479,24 @@ main_context_call_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The call of a CALL frame, registered for CANCEL; NULL (answered) when malformed. */
+/* The call of a CALL frame, registered for CANCEL; NULL (answered) when malformed. @spare:
+ * the spare cancellable of the reader thread that runs the call (see host_call_recycle()),
+ * or NULL. */
 static HostCall *
-host_call_new (SeldonWorkerHost *self,
-               SeldonFrame      *frame)
+host_call_new (SeldonWorkerHost  *self,
+               SeldonFrame       *frame,
+               GCancellable     **spare)
 {
   g_autoptr(GError) error = NULL;
   HostCall *hc = g_new0 (HostCall, 1);
 
   hc->host = self;
   hc->id = frame->id;
-  hc->cancellable = g_cancellable_new ();
+  hc->spare = spare;
+  if (spare != NULL && *spare != NULL)
+    hc->cancellable = g_steal_pointer (spare);
+  else
+    hc->cancellable = g_cancellable_new ();
   g_atomic_int_inc (&self->n_active);
 
   g_mutex_lock (&self->calls_lock);
@@ -488,7 +519,7 @@ host_handle_call (SeldonWorkerHost *self,
                   SeldonFrame      *frame)
 {
   g_autoptr(GError) error = NULL;
-  HostCall *hc = host_call_new (self, frame);
+  HostCall *hc = host_call_new (self, frame, NULL);
 
   if (hc == NULL)
     return;
@@ -587,6 +618,7 @@ reader_thread (gpointer data)
 {
   SeldonWorkerHost *self = data;
   g_autoptr(SeldonChannelReader) reader = seldon_channel_reader_new ();
+  g_autoptr(GCancellable) spare = NULL;
 
   for (;;)
     {
@@ -599,7 +631,7 @@ reader_thread (gpointer data)
         case SELDON_CHANNEL_FRAME:
           if (frame.type == SELDON_FRAME_CALL)
             {
-              hc = host_call_new (self, &frame);
+              hc = host_call_new (self, &frame, &spare);
               seldon_frame_clear (&frame);
               if (hc != NULL)
                 host_call_run (self, hc);
@@ -659,8 +691,9 @@ serial_stop_locked (SeldonWorkerHost *self)
 
 /* turn_lock held: reads one frame and runs it. */
 static void
-serial_read (SeldonWorkerHost    *self,
-             SeldonChannelReader *reader)
+serial_read (SeldonWorkerHost     *self,
+             SeldonChannelReader  *reader,
+             GCancellable        **spare)
 {
   g_auto(SeldonFrame) frame = { 0, };
   g_autoptr(GError) error = NULL;
@@ -691,7 +724,7 @@ serial_read (SeldonWorkerHost    *self,
             }
           g_mutex_unlock (&self->turn_lock);
 
-          hc = host_call_new (self, &frame);
+          hc = host_call_new (self, &frame, spare);
           seldon_frame_clear (&frame);
           if (hc != NULL)
             host_call_run (self, hc);
@@ -726,6 +759,7 @@ serial_reader_thread (gpointer data)
 {
   SeldonWorkerHost *self = data;
   g_autoptr(SeldonChannelReader) reader = seldon_channel_reader_new ();
+  g_autoptr(GCancellable) spare = NULL;
 
   g_mutex_lock (&self->turn_lock);
   while (!self->stop)
@@ -734,7 +768,7 @@ serial_reader_thread (gpointer data)
       gint64 deadline;
 
       if (serial_may_read_locked (self, now))
-        serial_read (self, reader);
+        serial_read (self, reader, &spare);
       else if (!self->has_standby)
         {
           self->has_standby = TRUE;

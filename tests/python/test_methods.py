@@ -187,6 +187,49 @@ def test_class_names(serve, definition, names):
     assert r.json()["data"]["names"] == []
 
 
+def test_hooks_added_later(serve):
+    # tags(), metrics() and class_names() are probed at call time: added by load() or by
+    # predict() itself, they count from that call on
+    service = serve("""
+        import numpy as np
+
+        class MyModel:
+            def load(self):
+                self.class_names = ["x", "y"]
+
+            def predict(self, X, names):
+                if X.shape[0] > 1:
+                    self.tags = lambda: {"late": True}
+                    self.metrics = lambda: [{"type": "COUNTER", "key": "late", "value": 1}]
+                return X
+    """)
+    r = service.post("/predict", {"data": {"ndarray": [[1, 2]]}})
+    assert r.body == dumps({"data": {"names": ["x", "y"], "ndarray": [[1, 2]]}, "meta": {}})
+    expected_meta = {"metrics": [{"key": "late", "type": "COUNTER", "value": 1}], "tags": {"late": True}}
+    r = service.post("/predict", {"data": {"ndarray": [[1, 2], [3, 4]]}})
+    assert r.body == dumps({"data": {"names": ["x", "y"], "ndarray": [[1, 2], [3, 4]]}, "meta": expected_meta})
+    r = service.post("/predict", {"data": {"ndarray": [[5, 6]]}})
+    assert r.body == dumps({"data": {"names": ["x", "y"], "ndarray": [[5, 6]]}, "meta": expected_meta})
+
+
+def test_sdk_hooks_not_implemented(serve):
+    # the SDK base class's tags(), metrics() and class_names() mean "none", until overridden
+    service = serve("""
+        from seldon_core.user_model import SeldonComponent
+
+        class MyModel(SeldonComponent):
+            def predict(self, X, names):
+                if X.shape[0] > 1:
+                    self.tags = lambda: {"mine": 1}
+                return X
+    """)
+    r = service.post("/predict", {"data": {"ndarray": [[1, 2]]}})
+    assert r.body == dumps({"data": {"names": ["t:0", "t:1"], "ndarray": [[1, 2]]}, "meta": {}})
+    r = service.post("/predict", {"data": {"ndarray": [[1, 2], [3, 4]]}})
+    assert r.body == dumps({"data": {"names": ["t:0", "t:1"], "ndarray": [[1, 2], [3, 4]]},
+                            "meta": {"tags": {"mine": 1}}})
+
+
 def test_tags_not_implemented_and_failing(serve):
     # component-contract.md §6.1: SeldonNotImplementedError means no tags, anything else a 500
     service = serve("""

@@ -128,6 +128,52 @@ RAW_METHOD_NAMES = frozenset(
     + ["send_feedback_rest", "send_feedback_grpc", "send_feedback_raw", "health_status_raw"])
 PASSTHROUGH_METHOD_NAMES = frozenset(["predict_rest", "predict_raw"])
 
+# The hooks the server asks for on every call: tags(), metrics() and class_names() (a method
+# or, deprecated, an attribute). An adapter class implements their vfuncs only once some
+# component served by it has the hook: until then libseldon does not call into Python for
+# them at all, which is what asking a component without the hook comes down to. A hook that
+# appears later (set by load(), by predict(), ...) is seen at the end of the next method call,
+# before the server asks for it, and the vfunc is installed then (see _probe_hooks()).
+HOOK_NAMES = ("tags", "metrics", "class_names")
+
+try:
+    from gi._gi import hook_up_vfunc_implementation as _hook_up_vfunc
+except ImportError:  # pragma: no cover - every PyGObject 3.x has it
+    _hook_up_vfunc = None
+
+_HOOK_VFUNCS = {info.get_name(): info for info in Seldon.Component.__info__.get_vfuncs()
+                if info.get_name() in HOOK_NAMES}
+_hooks_lock = threading.Lock()
+
+
+def _has_hook(user, name):
+    """Whether @user has the hook @name (attribute presence, as at call time)."""
+    try:
+        return getattr(user, name, MISSING) is not MISSING
+    except BaseException:  # noqa: BLE001 - the vfunc will meet the error at call time
+        return True
+
+
+def _hook_appeared(user, missing):
+    """Whether @user has one of the hooks @missing (cheap: called after every call)."""
+    try:
+        for name in missing:
+            if getattr(user, name, MISSING) is not MISSING:
+                return True
+    except BaseException:  # noqa: BLE001
+        return True
+    return False
+
+
+def _install_hook(cls, name):
+    """Makes @cls implement the vfunc of hook @name (once; for every instance of @cls: the
+    vfunc looks the method up at call time, as before)."""
+    with _hooks_lock:
+        if name in cls._hooks_installed:
+            return
+        _hook_up_vfunc(_HOOK_VFUNCS[name], cls.__gtype__, getattr(_AdapterMethods, "do_" + name))
+        cls._hooks_installed = cls._hooks_installed | {name}
+
 
 class _AdapterMethods:
     """The methods of every adapter class (a plain mixin: see _adapter_class())."""
@@ -136,6 +182,12 @@ class _AdapterMethods:
         super().__init__()
         self.user = user
         self._meta_kw = {}
+        # The hooks whose vfunc this adapter's class does not implement (yet).
+        self._missing_hooks = ()
+        if _hook_up_vfunc is not None:
+            self._missing_hooks = tuple(name for name in HOOK_NAMES
+                                        if name not in type(self)._hooks_installed)
+            self._probe_hooks()
         # Called (without arguments) once load() succeeded, before the first call.
         self.after_load = None
         # The component's own exception-to-answer mapping (seldon_worker.errorhandler).
@@ -186,11 +238,29 @@ class _AdapterMethods:
             pass
         return accepts
 
-    def _call_with_meta(self, method, X, names, meta):
+    def _probe_hooks(self):
+        """Installs the vfunc of every hook that the component now has (never raises). Call
+        it when _hook_appeared()."""
+        missing = []
+        for name in self._missing_hooks:
+            if name in type(self)._hooks_installed:
+                continue
+            if _has_hook(self.user, name):
+                try:
+                    _install_hook(type(self), name)
+                    continue
+                except Exception:  # noqa: BLE001
+                    logger.exception("Cannot serve %s()", name)
+            missing.append(name)
+        self._missing_hooks = tuple(missing)
+
+    def _call_with_meta(self, method, X, names, request):
+        # The request's meta is decoded only for a method that can take it.
         accepts = self._accepts_meta(method)
         if accepts:
-            return method(X, names, meta=meta)
+            return method(X, names, meta=convert.meta_of(request))
         if accepts is None:
+            meta = convert.meta_of(request)
             try:
                 return method(X, names, meta=meta)
             except TypeError:
@@ -200,15 +270,27 @@ class _AdapterMethods:
     def _single(self, name, request):
         _keep_thread_state()
         try:
-            method = self._method(name)
+            method = getattr(self.user, name, MISSING)
             if method is MISSING:
                 raise _not_implemented(name)
             X = convert.payload_of(request)
-            result = self._call_with_meta(method, X, list(request.get_names()),
-                                          convert.meta_of(request))
+            # get_names() gives a new list on every call
+            result = self._call_with_meta(method, X, request.get_names(), request)
             return convert.result_to_message(result, request=request)
         except BaseException as exc:  # noqa: BLE001 - every failure becomes the call's error
             raise self._error_for(name, exc) from None
+        finally:
+            # _hook_appeared(), inline: this runs after every call
+            missing = self._missing_hooks
+            if missing:
+                user = self.user
+                try:
+                    for hook in missing:
+                        if getattr(user, hook, MISSING) is not MISSING:
+                            self._probe_hooks()
+                            break
+                except BaseException:  # noqa: BLE001
+                    self._probe_hooks()
 
     # --------------------------------------------------------------------------------------
     # Seldon.Component
@@ -230,6 +312,8 @@ class _AdapterMethods:
         except BaseException as exc:  # noqa: BLE001
             raise error_for("load", exc, falls_through=False) from None
         self._check_late_methods()
+        if self._missing_hooks and _hook_appeared(self.user, self._missing_hooks):
+            self._probe_hooks()
         after_load = getattr(self, "after_load", None)
         if after_load is not None:
             after_load()
@@ -264,13 +348,15 @@ class _AdapterMethods:
             if method is MISSING:
                 raise _not_implemented("route")
             X = convert.payload_of(request)
-            result = self._call_with_meta(method, X, list(request.get_names()),
-                                          convert.meta_of(request))
+            result = self._call_with_meta(method, X, request.get_names(), request)
             return convert.route_to_message(result)
         except BaseException as exc:  # noqa: BLE001
             # The SDK base class's route() raises SeldonNotImplementedError, which upstream
             # does not catch: 400 "route is not implemented".
             raise self._error_for("route", exc, falls_through=False) from None
+        finally:
+            if self._missing_hooks and _hook_appeared(self.user, self._missing_hooks):
+                self._probe_hooks()
 
     def do_aggregate(self, requests, cancellable):
         _keep_thread_state()
@@ -283,6 +369,9 @@ class _AdapterMethods:
             return convert.result_to_message(method(features, names))
         except BaseException as exc:  # noqa: BLE001
             raise self._error_for("aggregate", exc, falls_through=False) from None
+        finally:
+            if self._missing_hooks and _hook_appeared(self.user, self._missing_hooks):
+                self._probe_hooks()
 
     def do_send_feedback(self, feedback, cancellable):
         _keep_thread_state()
@@ -307,6 +396,9 @@ class _AdapterMethods:
             return message
         except BaseException as exc:  # noqa: BLE001
             raise self._error_for("send_feedback", exc) from None
+        finally:
+            if self._missing_hooks and _hook_appeared(self.user, self._missing_hooks):
+                self._probe_hooks()
 
     def do_health_status(self, cancellable):
         _keep_thread_state()
@@ -324,6 +416,9 @@ class _AdapterMethods:
             return convert.result_to_message(result, allow_response=False)
         except BaseException as exc:  # noqa: BLE001
             raise self._error_for("health_status", exc, falls_through=False) from None
+        finally:
+            if self._missing_hooks and _hook_appeared(self.user, self._missing_hooks):
+                self._probe_hooks()
 
     def do_init_metadata(self):
         _keep_thread_state()
@@ -334,13 +429,21 @@ class _AdapterMethods:
             return convert.to_json_node(method())
         except BaseException as exc:  # noqa: BLE001
             raise error_for("init_metadata", exc) from None
+        finally:
+            if self._missing_hooks and _hook_appeared(self.user, self._missing_hooks):
+                self._probe_hooks()
+
+    # tags(), metrics() and class_names(): vfuncs only once the component has the hook (see
+    # HOOK_NAMES), and then looked up at call time. The SDK base class's own methods only
+    # raise SeldonNotImplementedError, which means the same as having none: answered without
+    # calling them.
 
     def do_tags(self):
-        _keep_thread_state()
         try:
-            method = self._method("tags")
-            if method is MISSING:
+            method = getattr(self.user, "tags", MISSING)
+            if method is MISSING or _is_sdk_stub_method(method):
                 return None     # same as not implemented, and much cheaper
+            _keep_thread_state()
             tags = method()
             if tags is None:
                 return None
@@ -349,22 +452,24 @@ class _AdapterMethods:
             raise self._error_for("tags", exc) from None
 
     def do_metrics(self):
-        _keep_thread_state()
         try:
-            method = self._method("metrics")
-            if method is MISSING:
+            method = getattr(self.user, "metrics", MISSING)
+            if method is MISSING or _is_sdk_stub_method(method):
                 return None     # same as not implemented, and much cheaper
+            _keep_thread_state()
             return convert.to_json_node(method())
         except BaseException as exc:  # noqa: BLE001
             raise self._error_for("metrics", exc) from None
 
     def do_class_names(self):
-        _keep_thread_state()
         try:
-            names = self._method("class_names")
+            names = getattr(self.user, "class_names", MISSING)
             if names is MISSING:
                 return None     # the default names
+            _keep_thread_state()
             if inspect.ismethod(names):
+                if _is_sdk_stub_method(names):
+                    return None
                 names = names()
             else:
                 logger.warning("class_names attribute is deprecated. Please define a class_names method")
@@ -418,6 +523,9 @@ class _AdapterMethods:
             return self._raw_answer(user_method(request_value), grpc)
         except BaseException as exc:  # noqa: BLE001
             raise self._error_for(what, exc) from None
+        finally:
+            if self._missing_hooks and _hook_appeared(self.user, self._missing_hooks):
+                self._probe_hooks()
 
     @staticmethod
     def _raw_request(method, request, grpc):
@@ -490,6 +598,18 @@ class _AdapterMethods:
             return GLib.Bytes.new(bytes(result))
         except BaseException as exc:  # noqa: BLE001
             raise self._error_for(what, exc) from None
+        finally:
+            if self._missing_hooks and _hook_appeared(self.user, self._missing_hooks):
+                self._probe_hooks()
+
+
+# Each vfunc of the adapter turns every failure into the call's GLib.Error itself (load()
+# aside): the Seldon override's wrapper around component vfuncs, one more Python call each
+# time, would add nothing.
+for _name, _value in vars(_AdapterMethods).items():
+    if _name.startswith("do_") and _name != "do_load":
+        _value._seldon_wrapped = True
+del _name, _value
 
 
 def _do_call_raw(self, method, transport, request, cancellable):
@@ -498,6 +618,10 @@ def _do_call_raw(self, method, transport, request, cancellable):
 
 def _do_predict_passthrough(self, body, cancellable):
     return self._predict_passthrough(body, cancellable)
+
+
+_do_call_raw._seldon_wrapped = True
+_do_predict_passthrough._seldon_wrapped = True
 
 
 def _adapter_class(name, raw, passthrough, doc):
@@ -515,8 +639,10 @@ def _adapter_class(name, raw, passthrough, doc):
         "__qualname__": name,
     }
     for attribute, value in vars(_AdapterMethods).items():
-        if attribute.startswith("do_"):
+        if attribute.startswith("do_") and (attribute[3:] not in HOOK_NAMES or _hook_up_vfunc is None):
             namespace[attribute] = value
+    # the hooks implemented so far (see _install_hook())
+    namespace["_hooks_installed"] = frozenset() if _hook_up_vfunc is not None else frozenset(HOOK_NAMES)
     if raw:
         namespace["do_call_raw"] = _do_call_raw
     if passthrough:
@@ -545,6 +671,18 @@ def _is_sdk_stub(user, name):
         if name in cls.__dict__:
             return cls.__name__ == "SeldonComponent" and cls.__module__ == "seldon_core.user_model"
     return False
+
+
+_SDK_HOOK_STUBS = frozenset(["SeldonComponent.tags", "SeldonComponent.metrics",
+                             "SeldonComponent.class_names"])
+
+
+def _is_sdk_stub_method(method):
+    """True when @method is the SDK base class's tags(), metrics() or class_names(), which
+    only raise SeldonNotImplementedError: exactly like having no such method."""
+    func = getattr(method, "__func__", None)
+    return (func is not None and getattr(func, "__qualname__", None) in _SDK_HOOK_STUBS
+            and getattr(func, "__module__", None) == "seldon_core.user_model")
 
 
 def _has_any(user, names):

@@ -62,7 +62,12 @@ _SELDON_OF = {
     ("b", 1): _DT.BOOL,
 }
 
+# numpy dtype.str of the native dtypes above -> Seldon.DType: one lookup per answer
+_SELDON_OF_NATIVE = {np.dtype(kind + str(size)).newbyteorder("=").str: dtype
+                     for (kind, size), dtype in _SELDON_OF.items()}
+
 _PK = Seldon.PayloadKind
+_ndarray = np.ndarray
 
 # Looked up once: every attribute of an overridden namespace (Seldon, GLib) goes through a
 # failed module lookup (a formatted AttributeError) and a Python __getattr__.
@@ -159,7 +164,7 @@ def payload_of(message):
     packed, dtype, shape, data = message.get_packed_array()
     if packed:
         # bytearray: a writable copy, like the arrays upstream builds from JSON lists
-        return np.frombuffer(bytearray(data), dtype=_NUMPY_OF[dtype]).reshape(shape)
+        return _ndarray(shape, _NUMPY_OF[dtype], bytearray(data))
     kind = message.get_payload_kind()
     if kind == _PK.TENSOR:
         return _array_of_tensor(message.get_tensor(), message)
@@ -240,9 +245,8 @@ def _numeric_answer_allowed(request):
 
 def _array_message(array):
     # numeric and boolean arrays in one call, without intermediate Tensor/GBytes objects
-    dtype = array.dtype
-    seldon_dtype = _SELDON_OF.get((dtype.kind, dtype.itemsize))
-    if seldon_dtype is not None and dtype.isnative:
+    seldon_dtype = _SELDON_OF_NATIVE.get(array.dtype.str)
+    if seldon_dtype is not None:
         return _Message.new_array(seldon_dtype, array.shape, array.tobytes())
     return _Message.new_tensor(tensor_from_array(array))
 
@@ -294,6 +298,8 @@ def result_to_message(result, allow_response=True, request=None):
     """The Seldon.Message for a high-level method's result (rest-api.md §6.1): numpy arrays,
     lists, str, bytes, bytearray, dict, or a SeldonResponse (by class name) wrapping one of
     them with runtime tags and metrics. Anything else stands for an invalid payload."""
+    if type(result) is _ndarray:
+        return _array_message(result)     # the usual answer, first
     if allow_response and class_in_mro(result, "SeldonResponse"):
         message = _payload_to_message(result.data, request)
         _add_runtime_parts(message, result)
