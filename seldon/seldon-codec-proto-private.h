@@ -18,6 +18,7 @@
 #include <gio/gio.h>
 
 #include "seldon-json-private.h"
+#include "seldon-proto-json-private.h"
 #include "seldon-tensor.h"
 
 G_BEGIN_DECLS
@@ -82,6 +83,11 @@ GBytes     *seldon_codec_proto_encode_full   (SeldonProtoMessageType  type,
                                               const SeldonJson       *canonical,
                                               SeldonTensor           *deferred_array,
                                               GError                **error);
+
+/* The bytes seldon_codec_proto_encode_full() writes for the SeldonMessage answer that
+ * seldon_proto_json_build_response_direct() left in @answer. */
+GBytes     *seldon_codec_proto_encode_answer (const SeldonProtoAnswer *answer,
+                                              GError                 **error);
 
 /* The canonical SeldonModelMetadata of validated model metadata (component-contract.md
  * §8.3): unknown keys ignored, `shape` as int64, `schema` as a google.protobuf.Value. */

@@ -1869,6 +1869,48 @@ put_list_value (GByteArray   *out,
   g_byte_array_set_size (out, (guint) (end - out->data));
 }
 
+/* DefaultData.ndarray (@field) from the numeric @array. */
+static void
+put_deferred_ndarray (GByteArray                     *out,
+                      const ProtobufCFieldDescriptor *field,
+                      SeldonTensor                   *array)
+{
+  gsize start;
+
+  put_key (out, field->id, WIRE_LEN);
+  start = begin_len (out);
+  put_list_value (out, array);
+  end_len (out, start);
+}
+
+/* Tensor.values (@field, packed doubles) from the numeric @array. */
+static void
+put_deferred_values (GByteArray                     *out,
+                     const ProtobufCFieldDescriptor *field,
+                     SeldonTensor                   *array)
+{
+  gsize n = seldon_tensor_get_n_elements (array);
+  gsize start;
+
+  put_key (out, field->id, WIRE_LEN);
+  start = begin_len (out);
+  if (seldon_tensor_get_dtype (array) == SELDON_DTYPE_FLOAT64)
+    {
+      gsize size = 0;
+      const guint8 *data = g_bytes_get_data (seldon_tensor_get_data (array), &size);
+
+      g_byte_array_append (out, data, (guint) size);
+    }
+  else
+    for (gsize j = 0; j < n; j++)
+      {
+        double d = seldon_tensor_get_element_double (array, j);
+
+        g_byte_array_append (out, (const guint8 *) &d, 8);
+      }
+  end_len (out, start);
+}
+
 static gboolean
 encode_message (Encoder                          *enc,
                 const ProtobufCMessageDescriptor *desc,
@@ -1922,38 +1964,12 @@ encode_message (Encoder                          *enc,
       if (enc->deferred != NULL && desc == &seldon__protos__default_data__descriptor &&
           field->id == 3 && members[i] != NULL)
         {
-          /* DefaultData.ndarray */
-          gsize start;
-
-          put_key (out, field->id, WIRE_LEN);
-          start = begin_len (out);
-          put_list_value (out, enc->deferred);
-          end_len (out, start);
+          put_deferred_ndarray (out, field, enc->deferred);
           continue;
         }
       if (enc->deferred != NULL && desc == &seldon__protos__tensor__descriptor && field->id == 2)
         {
-          /* Tensor.values */
-          gsize n = seldon_tensor_get_n_elements (enc->deferred);
-          gsize start;
-
-          put_key (out, field->id, WIRE_LEN);
-          start = begin_len (out);
-          if (seldon_tensor_get_dtype (enc->deferred) == SELDON_DTYPE_FLOAT64)
-            {
-              gsize size = 0;
-              const guint8 *data = g_bytes_get_data (seldon_tensor_get_data (enc->deferred), &size);
-
-              g_byte_array_append (out, data, (guint) size);
-            }
-          else
-            for (gsize j = 0; j < n; j++)
-              {
-                double d = seldon_tensor_get_element_double (enc->deferred, j);
-
-                g_byte_array_append (out, (const guint8 *) &d, 8);
-              }
-          end_len (out, start);
+          put_deferred_values (out, field, enc->deferred);
           continue;
         }
       if (members[i] != NULL && !encode_field (enc, field, members[i], error))
@@ -1992,6 +2008,102 @@ seldon_codec_proto_encode_full (SeldonProtoMessageType type,
       return NULL;
     }
   return g_byte_array_free_to_bytes (enc.out);
+}
+
+/* Writes what seldon_codec_proto_encode_full() writes for the SeldonMessage
+ * {"meta": M, "data": {"names": N, "tensor": {"shape": S}} | {"names": N, "ndarray": []}}
+ * with the deferred array: fields in number order, the same checks on M and N. */
+GBytes *
+seldon_codec_proto_encode_answer (const SeldonProtoAnswer *answer,
+                                  GError                 **error)
+{
+  /* SeldonMessage.meta = 2, .data = 3; DefaultData.names = 1, .tensor = 2, .ndarray = 3;
+   * Tensor.shape = 1, .values = 2 (prediction.proto) */
+  const ProtobufCMessageDescriptor *desc = &seldon__protos__seldon_message__descriptor;
+  const ProtobufCMessageDescriptor *data_desc = &seldon__protos__default_data__descriptor;
+  const ProtobufCMessageDescriptor *tensor_desc = &seldon__protos__tensor__descriptor;
+  Encoder enc;
+  gsize start;
+
+  g_return_val_if_fail (answer != NULL && answer->meta != NULL && answer->array != NULL, NULL);
+
+  enc.out = g_byte_array_sized_new ((guint) MIN (256 + seldon_tensor_get_n_elements (answer->array) * 11,
+                                                 G_MAXUINT));
+  enc.deferred = NULL;
+
+  /* meta (a JSON null member is the default: not written; an empty Meta has no fields) */
+  if (seldon_json_get_type (answer->meta) == SELDON_JSON_OBJECT && seldon_json_object_get_size (answer->meta) == 0)
+    {
+      static const guint8 empty_meta[] = { (2 << 3) | WIRE_LEN, 0 };
+
+      g_byte_array_append (enc.out, empty_meta, sizeof empty_meta);
+    }
+  else if (seldon_json_get_type (answer->meta) != SELDON_JSON_NULL &&
+           !encode_field (&enc, protobuf_c_message_descriptor_get_field (desc, 2), answer->meta, error))
+    goto fail;
+
+  /* data */
+  put_key (enc.out, 3, WIRE_LEN);
+  start = begin_len (enc.out);
+  if (answer->names != NULL && seldon_json_array_get_length (answer->names) > 0 &&
+      !encode_field (&enc, protobuf_c_message_descriptor_get_field (data_desc, 1), answer->names, error))
+    goto fail;
+  if (answer->names == NULL && answer->n_default_names > 0)
+    {
+      /* names: "t:<i>", gathered in @batch (each is key, length, text) */
+      guint8 batch[512];
+      gsize used = 0;
+
+      for (gint64 i = 0; i < answer->n_default_names; i++)
+        {
+          guint8 buf[32];
+          guint8 *p = buf + sizeof buf;
+          guint64 n = (guint64) i;
+          guint8 len;
+
+          do
+            *--p = (guint8) ('0' + n % 10);
+          while ((n /= 10) != 0);
+          *--p = ':';
+          *--p = 't';
+          len = (guint8) (buf + sizeof buf - p);   /* < 0x80: one byte */
+          *--p = len;
+          *--p = (1 << 3) | WIRE_LEN;
+          if (used + (gsize) (buf + sizeof buf - p) > sizeof batch)
+            {
+              g_byte_array_append (enc.out, batch, (guint) used);
+              used = 0;
+            }
+          memcpy (batch + used, p, buf + sizeof buf - p);
+          used += buf + sizeof buf - p;
+        }
+      g_byte_array_append (enc.out, batch, (guint) used);
+    }
+  if (answer->tensor)
+    {
+      gsize tensor_start;
+
+      put_key (enc.out, 2, WIRE_LEN);
+      tensor_start = begin_len (enc.out);
+      if (seldon_tensor_get_n_dims (answer->array) > 0)
+        {
+          g_autoptr(SeldonJson) shape = seldon_tensor_shape_to_json (answer->array);
+
+          if (!encode_field (&enc, protobuf_c_message_descriptor_get_field (tensor_desc, 1), shape, error))
+            goto fail;
+        }
+      if (seldon_tensor_get_n_elements (answer->array) > 0)
+        put_deferred_values (enc.out, protobuf_c_message_descriptor_get_field (tensor_desc, 2), answer->array);
+      end_len (enc.out, tensor_start);
+    }
+  else
+    put_deferred_ndarray (enc.out, protobuf_c_message_descriptor_get_field (data_desc, 3), answer->array);
+  end_len (enc.out, start);
+  return g_byte_array_free_to_bytes (enc.out);
+
+fail:
+  g_byte_array_unref (enc.out);
+  return NULL;
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -449,15 +449,13 @@ custom_metrics (Invocation       *inv,
                 const SeldonJson *runtime,
                 GError          **error)
 {
-  g_autoptr(SeldonJson) empty = seldon_json_new_array ();
   g_autoptr(SeldonJson) user = NULL;
   g_autoptr(GError) local_error = NULL;
   SeldonJson *echoed;
   JsonNode *node;
 
-  if (runtime == NULL)
-    runtime = empty;
-  if (!validate_and_record (inv, runtime, error))
+  /* (no runtime metrics: as an empty list, valid and nothing to record) */
+  if (runtime != NULL && !validate_and_record (inv, runtime, error))
     return NULL;
 
   node = IMPLEMENTS (inv->engine->component, metrics) ?
@@ -474,7 +472,7 @@ custom_metrics (Invocation       *inv,
       if (user != NULL)
         for (guint i = 0; i < seldon_json_array_get_length (user); i++)
           seldon_json_array_append (echoed, seldon_json_ref (seldon_json_array_get (user, i)));
-      for (guint i = 0; i < seldon_json_array_get_length (runtime); i++)
+      for (guint i = 0; runtime != NULL && i < seldon_json_array_get_length (runtime); i++)
         seldon_json_array_append (echoed, seldon_json_ref (seldon_json_array_get (runtime, i)));
     }
   return echoed;
@@ -832,6 +830,38 @@ build_answer (Invocation                *inv,
   return seldon_codec_build_rest_response (result, parts, error);
 }
 
+/* Replies with the answer to the high-level @result. gRPC: a numeric array answer is written
+ * straight from the array (seldon_codec_proto_encode_answer(): the bytes of the JSON tree
+ * build_answer() would give, without building it). */
+static SeldonReply *
+result_reply (Invocation                *inv,
+              SeldonMessage             *result,
+              const SeldonResponseParts *parts,
+              GError                   **error)
+{
+  SeldonProtoAnswer direct = { NULL, NULL, 0, NULL, FALSE };
+  g_autoptr(GBytes) body = NULL;
+  SeldonJson *answer;
+  SeldonReply *reply;
+
+  if (!is_grpc (inv))
+    return answer_reply (inv, build_answer (inv, result, parts, error), error);
+
+  g_clear_object (&inv->deferred);
+  answer = seldon_proto_json_build_response_direct (result, parts, SELDON_PROTO_JSON_ANY_BYTES,
+                                                    &inv->deferred, &direct, error);
+  if (answer != NULL || direct.array == NULL)
+    return answer_reply (inv, answer, error);
+
+  body = seldon_codec_proto_encode_answer (&direct, error);
+  seldon_proto_answer_clear (&direct);
+  if (body == NULL)
+    return NULL;
+  reply = seldon_reply_new (200, "application/grpc", body);
+  reply->grpc_status = SELDON_GRPC_STATUS_OK;
+  return reply;
+}
+
 /* predict, transform-input, transform-output (rest-api.md §9.1, §9.2) */
 static SeldonReply *
 invoke_single (Invocation       *inv,
@@ -890,7 +920,7 @@ invoke_single (Invocation       *inv,
   parts.runtime_tags = result == message ? NULL : seldon_message_peek_tags (result);
   parts.metrics = metrics;
 
-  return answer_reply (inv, build_answer (inv, result, &parts, error), error);
+  return result_reply (inv, result, &parts, error);
 }
 
 /* rest-api.md §9.4 */
@@ -936,7 +966,7 @@ invoke_route (Invocation       *inv,
   parts.runtime_tags = seldon_message_peek_tags (result);
   parts.metrics = metrics;
 
-  return answer_reply (inv, build_answer (inv, route, &parts, error), error);
+  return result_reply (inv, route, &parts, error);
 }
 
 /* list.extend(value) of merge_metrics() */
@@ -1089,7 +1119,7 @@ invoke_aggregate (Invocation       *inv,
   parts.runtime_tags = seldon_message_peek_tags (result);
   parts.metrics = merged_metrics;
 
-  return answer_reply (inv, build_answer (inv, result, &parts, error), error);
+  return result_reply (inv, result, &parts, error);
 }
 
 /* rest-api.md §9.3 */
@@ -1130,7 +1160,7 @@ invoke_health (Invocation *inv,
   init_parts (inv, &parts);
   parts.metrics = metrics;
 
-  return answer_reply (inv, build_answer (inv, result, &parts, error), error);
+  return result_reply (inv, result, &parts, error);
 }
 
 /* rest-api.md §9.7 */

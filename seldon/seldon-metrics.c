@@ -214,6 +214,23 @@ enum
   POOL_PSS,
 };
 
+/* The request metric series of one (method label, protocol), found by the pointers the caller
+ * passes (the texts are compared too): no key to build and hash on every call. */
+#define FAST_SERIES 16
+
+typedef struct
+{
+  const char *label_ptr;
+  const char *protocol_ptr;
+  char       *label;
+  char       *protocol;
+  Series     *duration;       /* each NULL until first used */
+  Series     *queue;
+  Series     *component;
+  Series     *requests;       /* of the code @requests_code */
+  guint       requests_code;
+} FastSeries;
+
 struct _SeldonMetrics
 {
   SeldonMetricsFlags flags;
@@ -233,6 +250,8 @@ struct _SeldonMetrics
   GHashTable *duration_cache; /* "label\x1fprotocol" -> Series* */
   GHashTable *queue_cache;    /* "label\x1fprotocol" -> Series* */
   GHashTable *component_cache;
+  FastSeries  fast[FAST_SERIES];
+  guint       n_fast;
   Family     *requests;
   Family     *duration;
   Family     *queue;
@@ -1224,6 +1243,54 @@ label_protocol_key (const char  *method_label,
   return key;
 }
 
+/* Under the lock: the fast entry of (@method_label, @protocol), NULL when the table is full. */
+static FastSeries *
+fast_series (SeldonMetrics *self,
+             const char    *method_label,
+             const char    *protocol)
+{
+  FastSeries *fast;
+
+  for (guint i = 0; i < self->n_fast; i++)
+    {
+      fast = &self->fast[i];
+      if (fast->label_ptr == method_label && fast->protocol_ptr == protocol &&
+          strcmp (fast->label, method_label) == 0 && strcmp (fast->protocol, protocol) == 0)
+        return fast;
+    }
+  if (self->n_fast == FAST_SERIES)
+    return NULL;
+  fast = &self->fast[self->n_fast++];
+  fast->label_ptr = method_label;
+  fast->protocol_ptr = protocol;
+  fast->label = g_strdup (method_label);
+  fast->protocol = g_strdup (protocol);
+  return fast;
+}
+
+/* Under the lock: histogram_series() of (@method_label, @protocol), remembered in @slot. */
+static Series *
+fast_histogram_series (SeldonMetrics *self,
+                       Series       **slot,
+                       Family        *family,
+                       GHashTable    *cache,
+                       const char    *method_label,
+                       const char    *protocol)
+{
+  char key_buffer[128];
+  g_autofree char *key_allocated = NULL;
+  const char *key;
+  Series *series;
+
+  if (slot != NULL && *slot != NULL)
+    return *slot;
+  key = label_protocol_key (method_label, protocol, key_buffer, sizeof key_buffer, &key_allocated);
+  series = histogram_series (self, family, cache, key, method_label, protocol);
+  if (slot != NULL)
+    *slot = series;
+  return series;
+}
+
 void
 seldon_metrics_record_timings (SeldonMetrics     *self,
                                const char        *method_label,
@@ -1231,9 +1298,7 @@ seldon_metrics_record_timings (SeldonMetrics     *self,
                                gint64             queued_us,
                                const SeldonReply *reply)
 {
-  char key_buffer[128];
-  g_autofree char *key_allocated = NULL;
-  const char *key;
+  FastSeries *fast;
   double queue_s = NAN, component_s;
 
   g_return_if_fail (self != NULL);
@@ -1244,13 +1309,15 @@ seldon_metrics_record_timings (SeldonMetrics     *self,
   if (queued_us > 0)
     queue_s = (double) MAX (reply->started_us - queued_us, 0) / G_USEC_PER_SEC;
   component_s = (double) (reply->finished_us - reply->started_us) / G_USEC_PER_SEC;
-  key = label_protocol_key (method_label, protocol, key_buffer, sizeof key_buffer, &key_allocated);
 
   g_mutex_lock (&self->lock);
+  fast = fast_series (self, method_label, protocol);
   if (!isnan (queue_s))
-    series_apply (histogram_series (self, self->queue, self->queue_cache, key, method_label, protocol),
+    series_apply (fast_histogram_series (self, fast != NULL ? &fast->queue : NULL, self->queue, self->queue_cache,
+                                         method_label, protocol),
                   queue_s, buckets_find_bin (&latency_buckets, queue_s));
-  series_apply (histogram_series (self, self->component, self->component_cache, key, method_label, protocol),
+  series_apply (fast_histogram_series (self, fast != NULL ? &fast->component : NULL, self->component,
+                                       self->component_cache, method_label, protocol),
                 component_s, buckets_find_bin (&latency_buckets, component_s));
   g_mutex_unlock (&self->lock);
 }
@@ -1278,6 +1345,8 @@ seldon_metrics_request_finished (SeldonMetrics *self,
   const char *code_text;
   char *key;
   gsize label_len, protocol_len, code_len;
+  FastSeries *fast;
+  Series *requests;
   double seconds;
   int bin;
 
@@ -1293,6 +1362,18 @@ seldon_metrics_request_finished (SeldonMetrics *self,
 
   seconds = (double) MAX (duration_us, 0) / G_USEC_PER_SEC;
   bin = buckets_find_bin (&latency_buckets, seconds);
+
+  g_mutex_lock (&self->lock);
+  fast = fast_series (self, method_label, protocol);
+  if (fast != NULL && fast->duration != NULL && fast->requests != NULL && fast->requests_code == code)
+    {
+      series_apply (fast->duration, seconds, bin);
+      series_apply (fast->requests, 1.0, -1);
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  g_mutex_unlock (&self->lock);
+
   code_text = format_uint (code_buffer, code);
 
   /* The cache keys "label\x1fprotocol" and "label\x1fprotocol\x1fcode", on the stack. */
@@ -1308,11 +1389,26 @@ seldon_metrics_request_finished (SeldonMetrics *self,
   key[label_len + 1 + protocol_len] = '\0';
 
   g_mutex_lock (&self->lock);
-  series_apply (histogram_series (self, self->duration, self->duration_cache, key, method_label, protocol),
-                seconds, bin);
+  fast = fast_series (self, method_label, protocol);
+  if (fast != NULL && fast->duration != NULL)
+    series_apply (fast->duration, seconds, bin);
+  else
+    {
+      Series *duration = histogram_series (self, self->duration, self->duration_cache, key, method_label, protocol);
+
+      series_apply (duration, seconds, bin);
+      if (fast != NULL)
+        fast->duration = duration;
+    }
   key[label_len + 1 + protocol_len] = '\x1f';
   memcpy (key + label_len + protocol_len + 2, code_text, code_len + 1);
-  series_apply (request_series (self, key, method_label, protocol, code_text), 1.0, -1);
+  requests = request_series (self, key, method_label, protocol, code_text);
+  series_apply (requests, 1.0, -1);
+  if (fast != NULL)
+    {
+      fast->requests = requests;
+      fast->requests_code = code;
+    }
   g_mutex_unlock (&self->lock);
 }
 
@@ -1900,6 +1996,11 @@ seldon_metrics_clear (SeldonMetrics *self)
   g_hash_table_unref (self->duration_cache);
   g_hash_table_unref (self->queue_cache);
   g_hash_table_unref (self->component_cache);
+  for (guint i = 0; i < self->n_fast; i++)
+    {
+      g_free (self->fast[i].label);
+      g_free (self->fast[i].protocol);
+    }
   g_weak_ref_clear (&self->worker);
   g_hash_table_unref (self->warned);
   g_hash_table_unref (self->cache);

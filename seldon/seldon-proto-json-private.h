@@ -98,6 +98,30 @@ SeldonJson     *seldon_proto_json_build_response_full (SeldonMessage            
                                                        SeldonTensor             **deferred_array,
                                                        GError                   **error);
 
+/* A gRPC SeldonMessage answer that seldon_proto_json_build_response_direct() left for
+ * seldon_codec_proto_encode_answer() to write without a JSON tree: {meta, data} where data
+ * has @names (when not empty) and the numeric @array as `tensor` (@tensor) or `ndarray`. */
+typedef struct
+{
+  SeldonJson   *meta;     /* canonical Meta */
+  SeldonJson   *names;    /* the canonical `names` list, or NULL: */
+  gint64        n_default_names;   /* the default names "t:0", "t:1"… (when @names is NULL) */
+  SeldonTensor *array;
+  gboolean      tensor;
+} SeldonProtoAnswer;
+
+void            seldon_proto_answer_clear       (SeldonProtoAnswer         *answer);
+
+/* seldon_proto_json_build_response_full(); with @direct (zero-initialized) and
+ * @deferred_array, a numeric array answer that would be written as `data.tensor` or
+ * `data.ndarray` fills @direct instead, and NULL is returned without an error. */
+SeldonJson     *seldon_proto_json_build_response_direct (SeldonMessage             *result,
+                                                         const SeldonResponseParts *parts,
+                                                         SeldonProtoJsonFlags       flags,
+                                                         SeldonTensor             **deferred_array,
+                                                         SeldonProtoAnswer         *direct,
+                                                         GError                   **error);
+
 /* Canonical (MessageToDict) renderings of a double field and of a float field (rounded to
  * the shortest text that reads back as the same float); non-finite values are the strings
  * "NaN", "Infinity", "-Infinity". */

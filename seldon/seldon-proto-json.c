@@ -1965,21 +1965,77 @@ array_to_list_value (SeldonTensor *array,
   return g_steal_pointer (&list);
 }
 
+/* seldon_codec_class_names() for an answer written by seldon_codec_proto_encode_answer(): the
+ * component's names as a list, or NULL and the number of default names "t:<i>" in
+ * @n_default (not made into strings here); NULL with @error when the component failed. */
+static SeldonJson *
+direct_class_names (SeldonTensor              *array,
+                    const SeldonResponseParts *parts,
+                    gint64                    *n_default,
+                    GError                   **error)
+{
+  guint n_dims = 0;
+  const gint64 *shape = seldon_tensor_get_shape (array, &n_dims);
+
+  *n_default = 0;
+  if (n_dims < 2)
+    return NULL;
+
+  if (parts->class_names != NULL)
+    {
+      GError *local_error = NULL;
+      g_auto(GStrv) user = parts->class_names (parts->class_names_data, &local_error);
+
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return NULL;
+        }
+      if (user != NULL)
+        {
+          SeldonJson *names = seldon_json_new_array ();
+
+          for (guint i = 0; user[i] != NULL; i++)
+            seldon_json_array_append (names, seldon_json_new_string (user[i]));
+          return names;
+        }
+    }
+
+  *n_default = MAX (shape[1], 0);
+  return NULL;
+}
+
 static SeldonJson *
 array_to_datadef (SeldonTensor              *array,
                   const SeldonResponseParts *parts,
                   SeldonTensor             **deferred,
+                  SeldonProtoAnswer         *direct,
                   GError                   **error)
 {
-  g_autoptr(SeldonJson) datadef = seldon_json_new_object ();
+  g_autoptr(SeldonJson) datadef = NULL;
   g_autoptr(SeldonJson) names = NULL;
   const SeldonJson *request = parts->request;
   SeldonJson *request_data = request != NULL ? seldon_json_object_get (request, "data") : NULL;
   const char *kind;
+  gint64 n_default_names = 0;
 
-  names = seldon_codec_class_names (array, parts, error);
-  if (names == NULL)
-    return NULL;
+  if (direct != NULL && deferred != NULL)
+    {
+      GError *local_error = NULL;
+
+      names = direct_class_names (array, parts, &n_default_names, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return NULL;
+        }
+    }
+  else
+    {
+      names = seldon_codec_class_names (array, parts, error);
+      if (names == NULL)
+        return NULL;
+    }
 
   if (request_data != NULL)
     {
@@ -1995,6 +2051,27 @@ array_to_datadef (SeldonTensor              *array,
   else
     kind = seldon_tensor_is_numeric (array) ? "tensor" : "ndarray";
 
+  /* The numeric answer array as DefaultData.tensor or .ndarray: written by
+   * seldon_codec_proto_encode_answer() without a JSON tree, with the same bytes. */
+  if (direct != NULL && deferred != NULL &&
+      (strcmp (kind, "tensor") == 0 ||
+       (strcmp (kind, "ndarray") == 0 && seldon_tensor_get_n_dims (array) > 0 && seldon_tensor_is_numeric (array))))
+    {
+      direct->names = g_steal_pointer (&names);
+      direct->n_default_names = n_default_names;
+      direct->array = g_object_ref (array);
+      direct->tensor = strcmp (kind, "tensor") == 0;
+      return NULL;
+    }
+
+  if (names == NULL)
+    {
+      /* (not written directly after all: the default names as a list) */
+      names = seldon_json_new_array ();
+      for (gint64 i = 0; i < n_default_names; i++)
+        seldon_json_array_append (names, seldon_json_new_string_take (g_strdup_printf ("t:%" G_GINT64_FORMAT, i)));
+    }
+  datadef = seldon_json_new_object ();
   if (seldon_json_array_get_length (names) > 0)
     seldon_json_object_set (datadef, "names", g_steal_pointer (&names));
 
@@ -2056,7 +2133,7 @@ seldon_proto_json_build_response (SeldonMessage             *result,
                                   const SeldonResponseParts *parts,
                                   GError                   **error)
 {
-  return seldon_proto_json_build_response_full (result, parts, SELDON_PROTO_JSON_NONE, NULL, error);
+  return seldon_proto_json_build_response_direct (result, parts, SELDON_PROTO_JSON_NONE, NULL, NULL, error);
 }
 
 /* A canonical member of @meta (borrowed), when it has the JSON type @type. */
@@ -2067,7 +2144,7 @@ meta_member (const SeldonJson *meta,
 {
   SeldonJson *value;
 
-  if (meta == NULL || seldon_json_get_type (meta) != SELDON_JSON_OBJECT)
+  if (meta == NULL || seldon_json_get_type (meta) != SELDON_JSON_OBJECT || seldon_json_object_get_size (meta) == 0)
     return NULL;
   value = seldon_json_object_get (meta, name);
   return value != NULL && seldon_json_get_type (value) == type ? value : NULL;
@@ -2080,7 +2157,28 @@ seldon_proto_json_build_response_full (SeldonMessage             *result,
                                        SeldonTensor             **deferred_array,
                                        GError                   **error)
 {
-  g_autoptr(SeldonJson) response = seldon_json_new_object ();
+  return seldon_proto_json_build_response_direct (result, parts, flags, deferred_array, NULL, error);
+}
+
+void
+seldon_proto_answer_clear (SeldonProtoAnswer *answer)
+{
+  g_clear_pointer (&answer->meta, seldon_json_unref);
+  g_clear_pointer (&answer->names, seldon_json_unref);
+  answer->n_default_names = 0;
+  g_clear_object (&answer->array);
+  answer->tensor = FALSE;
+}
+
+SeldonJson *
+seldon_proto_json_build_response_direct (SeldonMessage             *result,
+                                         const SeldonResponseParts *parts,
+                                         SeldonProtoJsonFlags       flags,
+                                         SeldonTensor             **deferred_array,
+                                         SeldonProtoAnswer         *direct,
+                                         GError                   **error)
+{
+  g_autoptr(SeldonJson) response = NULL;   /* with its meta, when not answered in @direct */
   g_autoptr(SeldonJson) meta_json = seldon_json_new_object ();
   g_autoptr(SeldonJson) tags = seldon_json_new_object ();
   g_autoptr(SeldonJson) metrics = NULL;        /* created when there is one */
@@ -2093,6 +2191,7 @@ seldon_proto_json_build_response_full (SeldonMessage             *result,
   const SeldonJson *request = parts->request;
   SeldonJson *request_meta = request != NULL ? seldon_json_object_get (request, "meta") : NULL;
   SeldonJson *puid;
+  SeldonPayloadKind kind;
 
   /* meta first: upstream parses it into the Meta message before looking at the payload.
    * grpc-api.md §4.3: the env requestPath updated with M's, M's tags updated with tags() and
@@ -2140,9 +2239,19 @@ seldon_proto_json_build_response_full (SeldonMessage             *result,
     meta = seldon_proto_json_parse (SELDON_PROTO_META, meta_json, SELDON_PROTO_JSON_NONE, error);
   if (meta == NULL)
     return NULL;
-  seldon_json_object_set (response, "meta", g_steal_pointer (&meta));
+  /* (an answer that may go to @direct takes the meta there) */
+  kind = seldon_message_get_payload_kind (result);
+  if (direct == NULL ||
+      !(kind == SELDON_PAYLOAD_TENSOR || kind == SELDON_PAYLOAD_NONE ||
+        ((kind == SELDON_PAYLOAD_LIST || kind == SELDON_PAYLOAD_STRING || kind == SELDON_PAYLOAD_JSON) &&
+         (seldon_json_get_type (seldon_message_peek_value (result)) == SELDON_JSON_NULL ||
+          seldon_json_get_type (seldon_message_peek_value (result)) == SELDON_JSON_ARRAY))))
+    {
+      response = seldon_json_new_object ();
+      seldon_json_object_set (response, "meta", g_steal_pointer (&meta));
+    }
 
-  switch (seldon_message_get_payload_kind (result))
+  switch (kind)
     {
     case SELDON_PAYLOAD_TENSOR:
       array = g_object_ref (seldon_message_get_tensor (result));
@@ -2214,9 +2323,20 @@ seldon_proto_json_build_response_full (SeldonMessage             *result,
       break;
     }
 
-  value = array_to_datadef (array, parts, deferred_array, error);
+  value = array_to_datadef (array, parts, deferred_array, direct, error);
+  if (value == NULL && direct != NULL && direct->array != NULL)
+    {
+      /* the answer is {meta, data} with that array: the meta goes with it */
+      direct->meta = g_steal_pointer (&meta);
+      return NULL;
+    }
   if (value == NULL)
     return NULL;
+  if (response == NULL)
+    {
+      response = seldon_json_new_object ();
+      seldon_json_object_set (response, "meta", g_steal_pointer (&meta));
+    }
   seldon_json_object_set (response, "data", value);
   return g_steal_pointer (&response);
 }

@@ -34,11 +34,14 @@ struct _SeldonTensor
 
   SeldonDType dtype;
   guint n_dims;
-  gint64 *shape;
+  gint64 *shape;           /* @shape_inline up to SHAPE_INLINE dimensions, else allocated */
+  gint64 shape_inline[4];
   gsize n_elements;
   GBytes *data;            /* numeric and BOOL */
   SeldonJson **elements;   /* STRING and OBJECT: n_elements values */
 };
+
+#define SHAPE_INLINE 4
 
 G_DEFINE_FINAL_TYPE (SeldonTensor, seldon_tensor, G_TYPE_OBJECT)
 
@@ -58,7 +61,9 @@ seldon_tensor_finalize (GObject *object)
 {
   SeldonTensor *self = SELDON_TENSOR (object);
 
-  g_clear_pointer (&self->shape, g_free);
+  if (self->shape != self->shape_inline)
+    g_free (self->shape);
+  self->shape = NULL;
   g_clear_pointer (&self->data, g_bytes_unref);
   if (self->elements != NULL)
     {
@@ -336,7 +341,8 @@ seldon_tensor_new_take (SeldonDType   dtype,
 
   self->dtype = dtype;
   self->n_dims = n_dims;
-  self->shape = g_new0 (gint64, MAX (n_dims, 1));
+  /* (no allocation for the usual few dimensions: this runs for every array of every call) */
+  self->shape = n_dims <= SHAPE_INLINE ? self->shape_inline : g_new0 (gint64, n_dims);
   for (guint i = 0; i < n_dims; i++)
     {
       self->shape[i] = shape[i];
