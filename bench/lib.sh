@@ -72,3 +72,9 @@ sum_ticks() {
   done
   echo "$total"
 }
+
+# "TOTAL STEAL": every CPU's time and the part stolen by the hypervisor, in clock ticks
+# (/proc/stat; steal is 0 on bare metal).
+steal_ticks() {
+  awk '/^cpu / { print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9; exit }' /proc/stat
+}

@@ -147,7 +147,8 @@ bench_component() {   # NAME DIR ARGS...
 
   for n in $connections; do
     local t=$((n < wrk_threads ? n : wrk_threads)) out line f0 w0 f1 w1
-    local reqs dur p50 p99 sockerr non2xx
+    local reqs dur p50 p99 sockerr non2xx s0 s1
+    s0=$(steal_ticks)
     f0=$(cpu_ticks "$front")
     w0=$(sum_ticks "${workers[@]}")
     run_wrk "$tmp/wrk.out" -t"$t" -c"$n" -d"${duration}s" --latency -s "$here/predict.lua" \
@@ -155,18 +156,21 @@ bench_component() {   # NAME DIR ARGS...
     out=$(cat "$tmp/wrk.out")
     f1=$(cpu_ticks "$front")
     w1=$(sum_ticks "${workers[@]}")
+    s1=$(steal_ticks)
     line=$(grep '^BENCH ' <<<"$out") || { echo "$out" >&2; return 1; }
     read -r _ reqs dur p50 p99 sockerr non2xx <<<"$line"
     results+=("$(awk -v name="$name" -v n="$n" -v reqs="$reqs" -v dur="$dur" -v p50="$p50" \
                      -v p99="$p99" -v err="$((sockerr + non2xx))" -v hz="$hz" \
                      -v fc="$((f1 - f0))" -v wc="$((w1 - w0))" -v nw="${#workers[@]}" \
+                     -v steal="${s1#* }" -v steal0="${s0#* }" -v all="${s1% *}" -v all0="${s0% *}" \
       'BEGIN {
          us = 1e6 / hz
          w = "-"
          if (nw > 0)
            w = sprintf("%.1f", wc * us / reqs)
-         printf "%-8s %5d %10.0f %8.2f %8.2f %7d %9.1f %9s %9.1f\n", name, n, reqs / (dur / 1e6),
-                p50 / 1000, p99 / 1000, err, fc * us / reqs, w, (fc + wc) * us / reqs
+         printf "%-8s %5d %10.0f %8.2f %8.2f %7d %9.1f %9s %9.1f %6.1f\n", name, n, reqs / (dur / 1e6),
+                p50 / 1000, p99 / 1000, err, fc * us / reqs, w, (fc + wc) * us / reqs,
+                (all > all0 ? 100 * (steal - steal0) / (all - all0) : 0)
        }')")
   done
 
@@ -204,9 +208,11 @@ done
 echo
 echo "POST /api/v1.0/predictions {\"data\":{\"ndarray\":[[1,2,3,4]]}}: wrk -t${wrk_threads} -cN -d${duration}s --latency" \
      "(${warmup} s warm-up); $(nproc) CPUs, load average at start ${load_at_start}"
-printf '%-8s %5s %10s %8s %8s %7s %9s %9s %9s\n' component conns 'req/s' 'p50 ms' 'p99 ms' errors \
-  'front µs' 'worker µs' 'total µs'
+printf '%-8s %5s %10s %8s %8s %7s %9s %9s %9s %6s\n' component conns 'req/s' 'p50 ms' 'p99 ms' errors \
+  'front µs' 'worker µs' 'total µs' 'steal%'
 printf '%s\n' "${results[@]}"
-echo "(µs: CPU time per request, user + system, of the front process and of the worker processes)"
+echo "(µs: CPU time per request, user + system, of the front process and of the worker processes;"
+echo " steal%: CPU time the hypervisor gave to others during the run: on a virtual machine, a few"
+echo " percent of steal comes in stalls of milliseconds and sets the p99 latency)"
 echo
 printf '%s\n' "${memory[@]}"
