@@ -157,6 +157,17 @@ seldon_component_real_call_raw (SeldonComponent *self,
   return set_not_implemented (error, "call_raw");
 }
 
+static JsonNode *
+seldon_component_real_call_deprecated (SeldonComponent *self,
+                                       SeldonMethod     method,
+                                       SeldonTransport  transport,
+                                       JsonNode        *request,
+                                       GCancellable    *cancellable,
+                                       GError         **error)
+{
+  return set_not_implemented (error, "call_deprecated");
+}
+
 static GBytes *
 seldon_component_real_predict_passthrough (SeldonComponent *self,
                                            GBytes          *body,
@@ -184,6 +195,7 @@ seldon_component_default_init (SeldonComponentInterface *iface)
   iface->class_names = seldon_component_real_class_names;
   iface->call_raw = seldon_component_real_call_raw;
   iface->predict_passthrough = seldon_component_real_predict_passthrough;
+  iface->call_deprecated = seldon_component_real_call_deprecated;
 }
 
 /* Returns @vfunc of @self's interface called on @self and the arguments after @error. A
@@ -623,6 +635,44 @@ seldon_component_call_raw (SeldonComponent *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   CALL_VFUNC (self, call_raw, error, method, transport, request, cancellable, error);
+}
+
+/**
+ * seldon_component_call_deprecated:
+ * @self: a #SeldonComponent
+ * @method: the operation
+ * @transport: the protocol the call came in on
+ * @request: the request as for [method@Seldon.Component.call_raw]
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The deprecated variants of the operations (Python's `predict_rest`, `predict_grpc`,
+ * `send_feedback_rest`, ...), tried before [method@Seldon.Component.call_raw]: the component
+ * sees the request and returns the whole answer, in the same forms as for
+ * [method@Seldon.Component.call_raw]. Unlike a raw answer, this answer is sent exactly as it
+ * is: its `meta.metrics` are neither recorded nor removed (component-contract.md §2). For
+ * predict, a `status.code` in the answer still becomes the HTTP status.
+ *
+ * Fallback when not implemented: [method@Seldon.Component.call_raw].
+ *
+ * Returns: (transfer full) (nullable): the answer, or %NULL on error
+ *
+ * Since: 1.0
+ */
+JsonNode *
+seldon_component_call_deprecated (SeldonComponent *self,
+                                  SeldonMethod     method,
+                                  SeldonTransport  transport,
+                                  JsonNode        *request,
+                                  GCancellable    *cancellable,
+                                  GError         **error)
+{
+  g_return_val_if_fail (SELDON_IS_COMPONENT (self), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  CALL_VFUNC (self, call_deprecated, error, method, transport, request, cancellable, error);
 }
 
 /**

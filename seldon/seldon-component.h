@@ -110,6 +110,8 @@ G_DECLARE_INTERFACE (SeldonComponent, seldon_component, SELDON, COMPONENT, GObje
  * @class_names: column names for answers of two or more dimensions
  * @call_raw: the raw variant of a method: the decoded request in, the answer out, untouched
  * @predict_passthrough: predict with `PAYLOAD_PASSTHROUGH`: raw request bytes in, raw answer out
+ * @call_deprecated: the deprecated variant of a method, tried before @call_raw: its answer is
+ *   sent as it is, without metrics processing
  *
  * The virtual methods of [iface@Seldon.Component]. Every method is optional. A method that is
  * not implemented, or that fails with %SELDON_ERROR_NOT_IMPLEMENTED, gets the fallback that the
@@ -170,9 +172,15 @@ struct _SeldonComponentInterface
                                             GBytes           *body,
                                             GCancellable     *cancellable,
                                             GError          **error);
+  JsonNode            *(*call_deprecated)  (SeldonComponent  *self,
+                                            SeldonMethod      method,
+                                            SeldonTransport   transport,
+                                            JsonNode         *request,
+                                            GCancellable     *cancellable,
+                                            GError          **error);
 
   /*< private >*/
-  gpointer padding[12];
+  gpointer padding[11];
 };
 
 SELDON_AVAILABLE_IN_1_0
@@ -229,6 +237,13 @@ char                **seldon_component_class_names      (SeldonComponent  *self,
                                                          GError          **error);
 SELDON_AVAILABLE_IN_1_0
 JsonNode             *seldon_component_call_raw         (SeldonComponent  *self,
+                                                         SeldonMethod      method,
+                                                         SeldonTransport   transport,
+                                                         JsonNode         *request,
+                                                         GCancellable     *cancellable,
+                                                         GError          **error);
+SELDON_AVAILABLE_IN_1_0
+JsonNode             *seldon_component_call_deprecated  (SeldonComponent  *self,
                                                          SeldonMethod      method,
                                                          SeldonTransport   transport,
                                                          JsonNode         *request,

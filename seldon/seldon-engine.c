@@ -56,6 +56,8 @@ typedef struct
    * decode_request()), and the numeric answer array left out of the answer's JSON */
   SeldonProtoArray request_array;
   SeldonTensor *deferred;
+  /* the answer came from call_deprecated(): sent as is, no metrics processing */
+  gboolean as_is;
 } Invocation;
 
 /* Consumes @local_error, the failure of a component method: NOT_IMPLEMENTED returns TRUE (the
@@ -598,7 +600,8 @@ handle_raw_metrics (Invocation  *inv,
   SeldonJson *meta;
   SeldonJson *metrics;
 
-  if (seldon_json_get_type (answer) != SELDON_JSON_OBJECT)
+  /* a deprecated method's answer: sent as is */
+  if (inv->as_is || seldon_json_get_type (answer) != SELDON_JSON_OBJECT)
     return TRUE;
 
   meta = seldon_json_object_get (answer, "meta");
@@ -705,28 +708,47 @@ parse_request (Invocation *inv,
   return value;
 }
 
-/* The raw variant: NULL with no error when the component does not implement it. */
+/* The deprecated variant, then the raw variant (component-contract.md §2): NULL with no error
+ * when the component implements neither. An answer of the deprecated variant sets
+ * inv->as_is. */
 static SeldonJson *
 call_raw (Invocation       *inv,
           const SeldonJson *request,
           gboolean         *implemented,
           GError          **error)
 {
+  SeldonComponent *component = inv->engine->component;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) local_error = NULL;
-  JsonNode *answer;
+  JsonNode *answer = NULL;
   SeldonJson *result;
+  gboolean deprecated = IMPLEMENTS (component, call_deprecated);
 
-  if (!IMPLEMENTS (inv->engine->component, call_raw))
-    {
-      *implemented = FALSE;
-      return NULL;
-    }
+  *implemented = FALSE;
+  if (!deprecated && !IMPLEMENTS (component, call_raw))
+    return NULL;
 
   node = seldon_json_to_json_node (request);
+  if (deprecated)
+    {
+      answer = seldon_component_call_deprecated (component, inv->call->method, inv->call->transport,
+                                                 node, inv->cancellable, &local_error);
+      if (local_error == NULL)
+        inv->as_is = TRUE;
+      else if (!fallback_or_propagate (g_steal_pointer (&local_error), error))
+        {
+          *implemented = TRUE;
+          return NULL;
+        }
+    }
+  if (!inv->as_is)
+    {
+      if (!IMPLEMENTS (component, call_raw))
+        return NULL;
+      answer = seldon_component_call_raw (component, inv->call->method, inv->call->transport,
+                                          node, inv->cancellable, &local_error);
+    }
   *implemented = TRUE;
-  answer = seldon_component_call_raw (inv->engine->component, inv->call->method, inv->call->transport,
-                                      node, inv->cancellable, &local_error);
   if (local_error != NULL)
     {
       if (fallback_or_propagate (g_steal_pointer (&local_error), error))
@@ -1241,7 +1263,7 @@ invoke_feedback (Invocation       *inv,
 
       meta = seldon_json_object_get (message, "meta");
       raw_metrics = meta != NULL ? seldon_json_object_get (meta, "metrics") : NULL;
-      if (raw_metrics != NULL)
+      if (raw_metrics != NULL && !inv->as_is)
         {
           g_autoptr(SeldonJson) record = check_raw_metrics (inv, raw_metrics, error);
 
@@ -1457,7 +1479,8 @@ invoke_grpc (Invocation *inv,
       break;
     }
 
-  if (type == SELDON_PROTO_MESSAGE_SELDON_MESSAGE && !IMPLEMENTS (inv->engine->component, call_raw))
+  if (type == SELDON_PROTO_MESSAGE_SELDON_MESSAGE && !IMPLEMENTS (inv->engine->component, call_raw) &&
+      !IMPLEMENTS (inv->engine->component, call_deprecated))
     request = seldon_codec_proto_decode_message (call->body, &inv->request_array, &decode_error);
   else
     request = seldon_codec_proto_decode (type, call->body, &decode_error);

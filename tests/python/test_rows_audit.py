@@ -803,7 +803,6 @@ def test_row_158_raw_before_high_level(serve):
 
 
 @needs_program
-@pytest.mark.xfail(strict=True, reason="wrong: the answer of a deprecated *_rest/*_grpc method goes through raw-method metric processing (its meta.metrics are recorded, and stripped when INCLUDE_METRICS_IN_CLIENT_RESPONSE is false); component-contract.md §2 says it is sent as is, without any metrics processing")
 def test_row_160_deprecated_bypass_tags_and_metrics(serve):
     service = serve("""
         class MyModel:
@@ -951,7 +950,6 @@ def test_row_211_errors_logged_at_error(serve):
         assert found, (text, service.output())
 
 
-@pytest.mark.xfail(strict=True, reason="wrong: the answer of a deprecated *_rest/*_grpc method goes through raw-method metric processing (its meta.metrics are recorded, and stripped when INCLUDE_METRICS_IN_CLIENT_RESPONSE is false); component-contract.md §2 says it is sent as is, without any metrics processing")
 def test_row_160_deprecated_answer_sent_as_is(serve):
     # component-contract.md §2: no metrics processing, so INCLUDE_METRICS_IN_CLIENT_RESPONSE=false
     # does not strip the metrics of a deprecated method's answer (it does for raw methods)

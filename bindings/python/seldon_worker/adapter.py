@@ -123,9 +123,11 @@ def error_for(what, exc, falls_through=True):
 
 
 # Methods served through call_raw() and predict_passthrough().
+DEPRECATED_METHOD_NAMES = frozenset(
+    [base + suffix for base in _RAW_NAMES.values() for suffix in ("_rest", "_grpc")]
+    + ["send_feedback_rest", "send_feedback_grpc"])
 RAW_METHOD_NAMES = frozenset(
-    [base + suffix for base in _RAW_NAMES.values() for suffix in ("_rest", "_grpc", "_raw")]
-    + ["send_feedback_rest", "send_feedback_grpc", "send_feedback_raw", "health_status_raw"])
+    [base + "_raw" for base in _RAW_NAMES.values()] + ["send_feedback_raw", "health_status_raw"])
 PASSTHROUGH_METHOD_NAMES = frozenset(["predict_rest", "predict_raw"])
 
 # The hooks the server asks for on every call: tags(), metrics() and class_names() (a method
@@ -323,6 +325,7 @@ class _AdapterMethods:
         # adapt() decided from the constructed object whether call_raw() and
         # predict_passthrough() are served: say so if load() added such methods.
         for names, vfunc in ((RAW_METHOD_NAMES, "do_call_raw"),
+                             (DEPRECATED_METHOD_NAMES, "do_call_deprecated"),
                              (PASSTHROUGH_METHOD_NAMES, "do_predict_passthrough")):
             if hasattr(type(self), vfunc):
                 continue
@@ -482,6 +485,35 @@ class _AdapterMethods:
     # --------------------------------------------------------------------------------------
     # raw and deprecated methods
 
+    def _call_deprecated(self, method, transport, request, cancellable):
+        """1st/2nd: the deprecated methods (component-contract.md §2), their result sent as is
+        (libseldon records no metrics of it). Only predict checks the transport; the others
+        use *_rest and *_grpc for both (quirk)."""
+        _keep_thread_state()
+        what = "call_deprecated"
+        try:
+            grpc = transport == _TRANSPORT.GRPC
+            if method == _METHOD.SEND_FEEDBACK:
+                return convert.to_json_node(self._feedback_deprecated(request))
+            base = _RAW_NAMES.get(method)
+            if base is not None:
+                for suffix, wanted in (("_rest", not grpc), ("_grpc", grpc)):
+                    if method == _METHOD.PREDICT and not wanted:
+                        continue
+                    user_method = self._method(base + suffix)
+                    if user_method is not MISSING:
+                        what = base + suffix
+                        warn = _WARNING_NAMES[method] + suffix
+                        logger.warning("%s is deprecated. Please use %s_raw", warn, _WARNING_NAMES[method])
+                        request_value = self._raw_request(method, request, grpc)
+                        return self._raw_answer(user_method(request_value), grpc)
+            raise _not_implemented(what)
+        except BaseException as exc:  # noqa: BLE001
+            raise self._error_for(what, exc) from None
+        finally:
+            if self._missing_hooks and _hook_appeared(self.user, self._missing_hooks):
+                self._probe_hooks()
+
     def _call_raw(self, method, transport, request, cancellable):
         _keep_thread_state()
         what = "call_raw"
@@ -501,20 +533,7 @@ class _AdapterMethods:
                 raise _not_implemented("raw method")
             grpc = transport == _TRANSPORT.GRPC
 
-            # 1st/2nd: the deprecated methods, their result sent as is. Only predict checks
-            # the transport; the others use *_rest and *_grpc for both (quirk).
-            for suffix, wanted in (("_rest", not grpc), ("_grpc", grpc)):
-                if method == _METHOD.PREDICT and not wanted:
-                    continue
-                user_method = self._method(base + suffix)
-                if user_method is not MISSING:
-                    what = base + suffix
-                    warn = _WARNING_NAMES[method] + suffix
-                    logger.warning("%s is deprecated. Please use %s_raw", warn, _WARNING_NAMES[method])
-                    request_value = self._raw_request(method, request, grpc)
-                    return self._raw_answer(user_method(request_value), grpc)
-
-            # 3rd: the raw method
+            # 3rd (after _call_deprecated()): the raw method
             what = base + "_raw"
             user_method = self._method(what)
             if user_method is MISSING:
@@ -550,24 +569,31 @@ class _AdapterMethods:
         # On REST a protobuf answer fails like upstream's JSON encoder does.
         return convert.to_json_node(result)
 
-    def _feedback_raw(self, request):
-        """send_feedback_rest / _grpc / _raw: the Feedback as protobuf (or its JSON text)."""
+    def _feedback_deprecated(self, request):
+        """send_feedback_rest / _grpc: the Feedback as its JSON text / as protobuf."""
         from . import protos
 
         rest = self._method("send_feedback_rest")
         grpc = self._method("send_feedback_grpc") if rest is MISSING else MISSING
-        raw = self._method("send_feedback_raw") if rest is MISSING and grpc is MISSING else MISSING
-        if rest is MISSING and grpc is MISSING and raw is MISSING:
-            raise _not_implemented("send_feedback_raw")
+        if rest is MISSING and grpc is MISSING:
+            raise _not_implemented("send_feedback_rest")
 
         feedback = protos.from_dict("Feedback", convert.from_json_node(request))
         if rest is not MISSING:
             logger.warning("send_feedback_rest is deprecated. Please use send_feedback_raw")
             return _seldon_message_dict(rest(protos.feedback_json_text(feedback)))
-        if grpc is not MISSING:
-            logger.warning("send_feedback_grpc is deprecated. Please use send_feedback_raw")
-            return _seldon_message_dict(grpc(feedback))
+        logger.warning("send_feedback_grpc is deprecated. Please use send_feedback_raw")
+        return _seldon_message_dict(grpc(feedback))
 
+    def _feedback_raw(self, request):
+        """send_feedback_raw: the Feedback as protobuf."""
+        from . import protos
+
+        raw = self._method("send_feedback_raw")
+        if raw is MISSING:
+            raise _not_implemented("send_feedback_raw")
+
+        feedback = protos.from_dict("Feedback", convert.from_json_node(request))
         result = raw(feedback)
         if not protos.is_message(result, "seldon.protos.SeldonMessage"):
             # upstream reads result.meta to record its metrics
@@ -616,17 +642,23 @@ def _do_call_raw(self, method, transport, request, cancellable):
     return self._call_raw(method, transport, request, cancellable)
 
 
+def _do_call_deprecated(self, method, transport, request, cancellable):
+    return self._call_deprecated(method, transport, request, cancellable)
+
+
 def _do_predict_passthrough(self, body, cancellable):
     return self._predict_passthrough(body, cancellable)
 
 
 _do_call_raw._seldon_wrapped = True
+_do_call_deprecated._seldon_wrapped = True
 _do_predict_passthrough._seldon_wrapped = True
 
 
-def _adapter_class(name, raw, passthrough, doc):
+def _adapter_class(name, raw, deprecated, passthrough, doc):
     """A GObject class implementing Seldon.Component with the methods of _AdapterMethods, plus
-    call_raw() when @raw and predict_passthrough() when @passthrough.
+    call_raw() when @raw, call_deprecated() when @deprecated and predict_passthrough() when
+    @passthrough.
 
     Each class implements the interface itself (rather than one deriving from another): a
     GObject type that inherits an interface shares its parent's interface vtable, so
@@ -645,21 +677,36 @@ def _adapter_class(name, raw, passthrough, doc):
     namespace["_hooks_installed"] = frozenset() if _hook_up_vfunc is not None else frozenset(HOOK_NAMES)
     if raw:
         namespace["do_call_raw"] = _do_call_raw
+    if deprecated:
+        namespace["do_call_deprecated"] = _do_call_deprecated
     if passthrough:
         namespace["do_predict_passthrough"] = _do_predict_passthrough
     metaclass = type(GObject.Object)
     return metaclass(name, (_AdapterMethods, GObject.Object, Seldon.Component), namespace)
 
 
-_AdapterCore = _adapter_class("SeldonPythonAdapterCore", False, False,
-                              "Every Seldon.Component method but call_raw() and predict_passthrough().")
-_AdapterRaw = _adapter_class("SeldonPythonAdapterRaw", True, False,
-                             "The adapter of a component with raw or deprecated methods.")
-_AdapterPassthrough = _adapter_class("SeldonPythonAdapterPassthrough", False, True,
-                                     "The adapter of a component with predict_rest or predict_raw.")
-Adapter = _adapter_class("SeldonPythonAdapter", True, True,
+Adapter = _adapter_class("SeldonPythonAdapter", True, True, True,
                          """A Seldon.Component serving the Python object @user (any object: every method is
     optional and probed by name at call time, as the Seldon Python wrapper does).""")
+# adapt(): the class of each combination of (raw, deprecated, passthrough), made when needed
+_adapter_classes = {(True, True, True): Adapter}
+_adapter_classes_lock = threading.Lock()
+
+
+def _adapter_class_for(raw, deprecated, passthrough):
+    key = (raw, deprecated, passthrough)
+    with _adapter_classes_lock:
+        cls = _adapter_classes.get(key)
+        if cls is None:
+            name = "SeldonPythonAdapter" + "".join(
+                part for part, on in zip(("Raw", "Deprecated", "Passthrough"), key) if on)
+            if not any(key):
+                name += "Core"
+            cls = _adapter_classes[key] = _adapter_class(
+                name, raw, deprecated, passthrough,
+                "The adapter of a component with%s raw, deprecated or passthrough methods."
+                % ("" if any(key) else "out"))
+        return cls
 
 
 def _is_sdk_stub(user, name):
@@ -697,15 +744,8 @@ def adapt(user):
     and deprecated methods (asked on every call, and rarely there) are looked up once, here:
     when @user has none, the adapter does not implement call_raw() (nor
     predict_passthrough()) at all. Every other method is looked up at call time."""
-    raw = _has_any(user, RAW_METHOD_NAMES)
-    passthrough = _has_any(user, PASSTHROUGH_METHOD_NAMES)
-    if raw and passthrough:
-        return Adapter(user)
-    if raw:
-        return _AdapterRaw(user)
-    if passthrough:
-        return _AdapterPassthrough(user)
-    return _AdapterCore(user)
+    return _adapter_class_for(_has_any(user, RAW_METHOD_NAMES), _has_any(user, DEPRECATED_METHOD_NAMES),
+                              _has_any(user, PASSTHROUGH_METHOD_NAMES))(user)
 
 
 def _seldon_message_dict(value):
