@@ -27,9 +27,10 @@
  * incoming span as parent).
  *
  * Export: a finished span goes as recorded (ids, times, a few strings) onto a bounded queue
- * (spans beyond it are dropped and counted); a background thread with its own SoupSession
- * renders them to OTLP JSON and posts them in batches to the collector. Recording never blocks
- * on the network and costs one short lock per request.
+ * (spans beyond it are dropped and counted); a background thread renders them to OTLP JSON
+ * and posts them in batches to the collector, over one kept HTTP/1.1 connection of its own
+ * for http:// (a SoupSession for https://). Recording never blocks on the network and costs
+ * one short lock per request.
  *
  * Settings (read from the environment when the tracer is created; the OpenTelemetry names win
  * over the Jaeger ones, which map where they can):

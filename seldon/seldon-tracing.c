@@ -9,7 +9,10 @@
  * blocks already exported or allocated when the call starts, and finishing it puts the block
  * on the export queue under one short lock. The export thread renders every span of a batch
  * straight into one reused buffer (the OTLP JSON of the whole ExportTraceServiceRequest, in
- * one pass), posts it and hands the blocks back for reuse.
+ * one pass), posts it and hands the blocks back for reuse. An http:// endpoint gets the
+ * thread's own small HTTP/1.1 client (one kept connection, one sendmsg() a batch: libsoup's
+ * machinery cost as much as rendering the spans); https:// keeps a SoupSession. Constant
+ * parts are copied whole; clock readings and ids are written with a few word operations.
  *
  * The queue is a ring of slots, one per span: a call the worker ran takes two (its component
  * span, then its server span), so OTEL_BSP_MAX_QUEUE_SIZE and OTEL_BSP_MAX_EXPORT_BATCH_SIZE
@@ -22,9 +25,16 @@
 
 #include <errno.h>
 #include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <grpc/grpc.h>
 #include <grpc/slice.h>
@@ -68,6 +78,14 @@ typedef struct
   gsize  cap;
 } Buf;
 
+/* The decimal digits of a clock reading (µs) but the last 8. */
+typedef struct
+{
+  guint64 high;                 /* G_MAXUINT64: none yet */
+  guint   len;
+  char    digits[24];
+} TimeDigits;
+
 struct _SeldonTracer
 {
   GStrv        envp;            /* the environment to read, NULL: the process's */
@@ -109,6 +127,7 @@ struct _SeldonTracer
 
   /* the export thread's own */
   Buf          body;
+  TimeDigits   time_digits;
 };
 
 struct _SeldonSpan
@@ -366,6 +385,14 @@ append_uint (Buf     *out,
   char *end = buffer + sizeof buffer;
   char *p;
 
+  if (u < 100)
+    {
+      if (u < 10)
+        buf_append_c (out, (char) ('0' + u));
+      else
+        buf_append_len (out, digit_pairs + 2 * u, 2);
+      return;
+    }
   if (u <= G_MAXUINT32)
     p = format_uint32 (end, (guint32) u);
   else
@@ -412,6 +439,56 @@ append_int (Buf    *out,
     append_uint (out, (guint64) value);
 }
 
+/* The 8 decimal digits of @u (< 10^8), zero-padded, at @dest. */
+static inline void
+format_8_digits (char    *dest,
+                 guint32  u)
+{
+  guint32 high = u / 10000, low = u % 10000;
+
+  memcpy (dest, digit_pairs + 2 * (high / 100), 2);
+  memcpy (dest + 2, digit_pairs + 2 * (high % 100), 2);
+  memcpy (dest + 4, digit_pairs + 2 * (low / 100), 2);
+  memcpy (dest + 6, digit_pairs + 2 * (low % 100), 2);
+}
+
+/* A clock reading in µs: the digits above the last 8 change every 100 s, so the export
+ * thread keeps them ready (see TimeDigits) and writes only the last 8. */
+static void
+append_time_us (Buf        *out,
+                TimeDigits *cache,
+                gint64      us)
+{
+  guint64 high;
+  char *dest;
+
+  if (us < 100000000)
+    {
+      append_int (out, us);
+      return;
+    }
+  high = (guint64) us / 100000000;
+  if (high != cache->high)
+    {
+      char *end = cache->digits + sizeof cache->digits;
+      char *p = end;
+
+      do
+        {
+          *--p = (char) ('0' + high % 10);
+          high /= 10;
+        }
+      while (high > 0);
+      cache->len = (guint) (end - p);
+      memmove (cache->digits, p, cache->len);
+      cache->high = (guint64) us / 100000000;
+    }
+  dest = buf_reserve (out, cache->len + 8);
+  memcpy (dest, cache->digits, cache->len);
+  format_8_digits (dest + cache->len, (guint32) ((guint64) us % 100000000));
+  out->len += cache->len + 8;
+}
+
 /* Attributes are written after "[" or after another attribute. */
 static inline void
 append_attribute_separator (Buf *out)
@@ -433,6 +510,28 @@ append_attribute_string (Buf        *out,
   buf_append_literal (out, "}}");
 }
 
+/* Appends a copy of the @len bytes at @offset of @out itself (a string already escaped). */
+static inline void
+buf_append_copy (Buf   *out,
+                 gsize  offset,
+                 gsize  len)
+{
+  char *dest = buf_reserve (out, len);
+
+  memcpy (dest, out->data + offset, len);
+  out->len += len;
+}
+
+/* A string attribute with @literal_key a JSON-safe string literal, and its value the @len
+ * bytes at @offset of @out (rendered and escaped there before). */
+#define append_attribute_copy_k(out, literal_key, offset, len) \
+  G_STMT_START { \
+    append_attribute_separator (out); \
+    buf_append_literal (out, "{\"key\":\"" literal_key "\",\"value\":{\"stringValue\":\""); \
+    buf_append_copy (out, offset, len); \
+    buf_append_literal (out, "\"}}"); \
+  } G_STMT_END
+
 /* The same with @literal_key a JSON-safe string literal. */
 #define append_attribute_string_k(out, literal_key, value) \
   G_STMT_START { \
@@ -450,23 +549,33 @@ append_attribute_string (Buf        *out,
     buf_append_literal (out, "\"}}"); \
   } G_STMT_END
 
-static const char hex_pairs[] =
-  "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-  "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-  "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
-  "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-  "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-  "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-  "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-  "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+/* 4 bytes as 8 lowercase hex digits at @dest, in a few word operations. */
+static inline void
+hex_encode_4 (char         *dest,
+              const guint8 *bytes)
+{
+  guint64 x = (guint64) bytes[0] << 24 | (guint64) bytes[1] << 16 | (guint64) bytes[2] << 8 | bytes[3];
+  guint64 letters;
+
+  /* one nibble a byte, the first nibble in the most significant byte */
+  x = ((x & 0xffff0000) << 16) | (x & 0xffff);
+  x = ((x & G_GUINT64_CONSTANT (0x0000ff000000ff00)) << 8) | (x & G_GUINT64_CONSTANT (0x000000ff000000ff));
+  x = ((x & G_GUINT64_CONSTANT (0x00f000f000f000f0)) << 4) | (x & G_GUINT64_CONSTANT (0x000f000f000f000f));
+  /* 1 in the bytes of the nibbles above 9 */
+  letters = ((x + G_GUINT64_CONSTANT (0x0606060606060606)) >> 4) & G_GUINT64_CONSTANT (0x0101010101010101);
+  x += G_GUINT64_CONSTANT (0x3030303030303030) + letters * ('a' - '0' - 10);
+  x = GUINT64_TO_BE (x);
+  memcpy (dest, &x, 8);
+}
 
 static inline void
 hex_encode (char         *dest,
             const guint8 *bytes,
             gsize         n)
 {
-  for (gsize i = 0; i < n; i++)
-    memcpy (dest + 2 * i, hex_pairs + 2 * bytes[i], 2);
+  g_assert (n % 4 == 0);
+  for (gsize i = 0; i < n; i += 4)
+    hex_encode_4 (dest + 2 * i, bytes + i);
 }
 
 static inline void
@@ -1234,17 +1343,18 @@ render_head (Buf              *out,
 
 /* ,"kind":…,"startTimeUnixNano":…,"endTimeUnixNano":…,"attributes":[ */
 static void
-render_times (Buf    *out,
-              int     kind,
-              gint64  start_us,
-              gint64  end_us)
+render_times (SeldonTracer *self,
+              Buf          *out,
+              int           kind,
+              gint64        start_us,
+              gint64        end_us)
 {
   buf_append_literal (out, ",\"kind\":");
   append_int (out, kind);
   buf_append_literal (out, ",\"startTimeUnixNano\":\"");
-  append_int (out, start_us);
+  append_time_us (out, &self->time_digits, start_us);
   buf_append_literal (out, "000\",\"endTimeUnixNano\":\"");
-  append_int (out, MAX (end_us, start_us));
+  append_time_us (out, &self->time_digits, MAX (end_us, start_us));
   buf_append_literal (out, "000\",\"attributes\":[");
 }
 
@@ -1290,21 +1400,25 @@ render_child_span (SeldonTracer     *self,
   gint64 start_us = span->start_real_us + (span->worker_started_us - span->start_mono_us);
   gint64 end_us = span->start_real_us + (span->worker_finished_us - span->start_mono_us);
   int status = span_status (span, &message);
+  gsize label_at, label_len;
 
   random_id (self, child_id, sizeof child_id);
   render_head (out, span, child_id, span->span_id);
   buf_append_literal (out, "\"component ");
+  label_at = out->len;
   append_json_chars (out, span->method_label != NULL ? span->method_label : "call", -1);
+  label_len = out->len - label_at;
   buf_append_c (out, '"');
-  render_times (out, SPAN_KIND_INTERNAL, start_us, end_us);
+  render_times (self, out, SPAN_KIND_INTERNAL, start_us, end_us);
   append_worker_slot (out, span);
   if (span->method_label != NULL)
-    append_attribute_string_k (out, "seldon.method", span->method_label);
+    append_attribute_copy_k (out, "seldon.method", label_at, label_len);
   render_status (out, status == STATUS_ERROR && span->code != 0 ? STATUS_ERROR : STATUS_UNSET, NULL);
 }
 
 static void
-render_server_span (Buf              *out,
+render_server_span (SeldonTracer     *self,
+                    Buf              *out,
                     const SeldonSpan *span)
 {
   const char *message;
@@ -1318,7 +1432,7 @@ render_server_span (Buf              *out,
       const char *slash = strrchr (name, '/');
 
       append_json_text (out, *name != '\0' ? name : "grpc");
-      render_times (out, SPAN_KIND_SERVER, span->start_real_us, end_us);
+      render_times (self, out, SPAN_KIND_SERVER, span->start_real_us, end_us);
       append_attribute_string_k (out, "rpc.system", "grpc");
       if (slash != NULL)
         {
@@ -1331,14 +1445,20 @@ render_server_span (Buf              *out,
     }
   else
     {
+      gsize method_at, method_len, path_at, path_len;
+
       buf_append_c (out, '"');
+      method_at = out->len;
       append_json_chars (out, span->http_method, -1);
+      method_len = out->len - method_at;
       buf_append_c (out, ' ');
+      path_at = out->len;
       append_json_chars (out, span->path, -1);
+      path_len = out->len - path_at;
       buf_append_c (out, '"');
-      render_times (out, SPAN_KIND_SERVER, span->start_real_us, end_us);
-      append_attribute_string_k (out, "http.request.method", span->http_method);
-      append_attribute_string_k (out, "url.path", span->path);
+      render_times (self, out, SPAN_KIND_SERVER, span->start_real_us, end_us);
+      append_attribute_copy_k (out, "http.request.method", method_at, method_len);
+      append_attribute_copy_k (out, "url.path", path_at, path_len);
       append_attribute_string_k (out, "network.protocol.name", "http");
     }
   if (span->attributes != NULL && span->attributes->len > 0)
@@ -1393,7 +1513,7 @@ render_request (SeldonTracer    *self,
       if (slot_is_child (slots[i]))
         render_child_span (self, out, slot_span (slots[i]));
       else
-        render_server_span (out, slot_span (slots[i]));
+        render_server_span (self, out, slot_span (slots[i]));
     }
   buf_append_literal (out, "]}]}]}");
 }
@@ -1441,26 +1561,547 @@ release_slots (SeldonTracer   *self,
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* A small HTTP/1.1 client for http:// endpoints (export thread)                            */
+/* ---------------------------------------------------------------------------------------- */
+
+/* One keep-alive connection, blocking I/O with the export timeout on every operation (as the
+ * libsoup session's "timeout"): each batch is one sendmsg() of the head and the body, then
+ * the status line is read and the answer's body drained (Content-Length, chunked, or up to
+ * the end of the connection). A reused connection the server closed meanwhile is opened
+ * again and the batch sent once more, as libsoup does. https:// endpoints, and the few set-ups
+ * this client does not cover (proxies, credentials in the URL, reserved request headers),
+ * keep libsoup. */
+typedef struct
+{
+  char    *host;            /* to resolve (an IPv6 address without brackets) */
+  char    *port;
+  char    *head;            /* the request head, up to "Content-Length: " */
+  gsize    head_len;
+  int      timeout_s;
+  int      fd;              /* -1: not connected */
+  gboolean received;        /* bytes of an answer came on this connection */
+  gsize    in_pos;
+  gsize    in_len;
+  char     reason[128];     /* the reason phrase of the last status line */
+  char     in[4096];
+} HttpClient;
+
+static gboolean
+header_field_ok (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p == '\r' || *p == '\n')
+      return FALSE;
+  return TRUE;
+}
+
+/* Whether the process is set up to use a proxy (libsoup's resolver would use it). */
+static gboolean
+proxy_configured (void)
+{
+  static const char *const names[] = {
+    "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *value = g_getenv (names[i]);
+
+      if (value != NULL && *value != '\0')
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* FALSE: libsoup exports. */
+static gboolean
+http_client_init (HttpClient   *client,
+                  SeldonTracer *self)
+{
+  static const char *const reserved[] = {
+    "Host", "User-Agent", "Content-Length", "Transfer-Encoding", "Connection", "Expect",
+    "Accept-Encoding", "Keep-Alive", "TE", "Upgrade", "Trailer",
+  };
+  g_autoptr(GUri) uri = g_uri_parse (self->endpoint, G_URI_FLAGS_ENCODED, NULL);
+  g_autoptr(GString) head = NULL;
+  const char *host, *path, *query;
+  int port;
+
+  memset (client, 0, sizeof *client);
+  client->fd = -1;
+  if (uri == NULL || g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0 ||
+      g_uri_get_userinfo (uri) != NULL || proxy_configured ())
+    return FALSE;
+  host = g_uri_get_host (uri);
+  if (host == NULL || *host == '\0' || !header_field_ok (host))
+    return FALSE;
+  for (guint i = 0; i < self->headers->len; i++)
+    {
+      const char *text = g_ptr_array_index (self->headers, i);
+
+      if (!header_field_ok (text) || (i % 2 == 0 && (*text == '\0' || strchr (text, ':') != NULL)))
+        return FALSE;
+      if (i % 2 == 0)
+        for (gsize j = 0; j < G_N_ELEMENTS (reserved); j++)
+          if (g_ascii_strcasecmp (text, reserved[j]) == 0)
+            return FALSE;
+    }
+
+  port = g_uri_get_port (uri);
+  if (port < 0)
+    port = 80;
+  path = g_uri_get_path (uri);
+  query = g_uri_get_query (uri);
+  if (!header_field_ok (path) || strchr (path, ' ') != NULL ||
+      (query != NULL && (!header_field_ok (query) || strchr (query, ' ') != NULL)))
+    return FALSE;
+
+  head = g_string_new ("POST ");
+  g_string_append (head, *path != '\0' ? path : "/");
+  if (query != NULL)
+    g_string_append_printf (head, "?%s", query);
+  g_string_append (head, " HTTP/1.1\r\nHost: ");
+  if (strchr (host, ':') != NULL)
+    g_string_append_printf (head, "[%s]", host);
+  else
+    g_string_append (head, host);
+  if (port != 80)
+    g_string_append_printf (head, ":%d", port);
+  g_string_append (head, "\r\nUser-Agent: libseldon-otlp/" SELDON_VERSION_S "\r\n");
+  /* the headers replace each other by name (the last one wins), as in libsoup */
+  for (guint i = 0; i < self->headers->len; i += 2)
+    {
+      const char *name = g_ptr_array_index (self->headers, i);
+      gboolean replaced = FALSE;
+
+      if (g_ascii_strcasecmp (name, "Content-Type") == 0)
+        continue;
+      for (guint j = i + 2; j < self->headers->len && !replaced; j += 2)
+        replaced = g_ascii_strcasecmp (name, g_ptr_array_index (self->headers, j)) == 0;
+      if (!replaced)
+        g_string_append_printf (head, "%s: %s\r\n", name,
+                                (const char *) g_ptr_array_index (self->headers, i + 1));
+    }
+  g_string_append (head, "Content-Type: application/json\r\nContent-Length: ");
+
+  client->host = g_strdup (host);
+  client->port = g_strdup_printf ("%d", port);
+  client->head_len = head->len;
+  client->head = g_string_free (g_steal_pointer (&head), FALSE);
+  client->timeout_s = (int) MAX (self->timeout_ms / 1000, 1);
+  return TRUE;
+}
+
+static void
+http_client_close (HttpClient *client)
+{
+  if (client->fd >= 0)
+    close (client->fd);
+  client->fd = -1;
+  client->in_pos = client->in_len = 0;
+}
+
+static void
+http_client_clear (HttpClient *client)
+{
+  http_client_close (client);
+  g_clear_pointer (&client->host, g_free);
+  g_clear_pointer (&client->port, g_free);
+  g_clear_pointer (&client->head, g_free);
+}
+
+static void
+set_errno_error (GError     **error,
+                 int          code,
+                 const char  *what)
+{
+  /* a blocking connect() that SO_SNDTIMEO ended fails with EINPROGRESS */
+  if (code == EAGAIN || code == EWOULDBLOCK || code == EINPROGRESS)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s: timed out", what);
+  else
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (code), "%s: %s", what, g_strerror (code));
+}
+
+static gboolean
+http_client_connect (HttpClient  *client,
+                     GError     **error)
+{
+  struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+  struct addrinfo *list = NULL;
+  struct timeval timeout = { .tv_sec = client->timeout_s };
+  int code = ECONNREFUSED;
+  int rc;
+
+  rc = getaddrinfo (client->host, client->port, &hints, &list);
+  if (rc != 0)
+    {
+      g_set_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND,
+                   "Cannot resolve “%s”: %s", client->host, gai_strerror (rc));
+      return FALSE;
+    }
+  for (struct addrinfo *ai = list; ai != NULL && client->fd < 0; ai = ai->ai_next)
+    {
+      int one = 1;
+      int fd = socket (ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+
+      if (fd < 0)
+        {
+          code = errno;
+          continue;
+        }
+      /* Linux applies SO_SNDTIMEO to connect() too */
+      setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+      setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+      setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      if (connect (fd, ai->ai_addr, ai->ai_addrlen) == 0)
+        client->fd = fd;
+      else
+        {
+          code = errno;
+          close (fd);
+        }
+    }
+  freeaddrinfo (list);
+  if (client->fd < 0)
+    {
+      g_autofree char *what = g_strdup_printf ("Could not connect to %s", client->host);
+
+      set_errno_error (error, code, what);
+      return FALSE;
+    }
+  client->in_pos = client->in_len = 0;
+  return TRUE;
+}
+
+/* An idle connection is usable when the server has neither closed it nor sent anything. */
+static gboolean
+http_client_idle_ok (HttpClient *client)
+{
+  struct pollfd pfd = { .fd = client->fd, .events = POLLIN };
+
+  return poll (&pfd, 1, 0) == 0;
+}
+
+static gboolean
+http_client_send (HttpClient  *client,
+                  const char  *body,
+                  gsize        len,
+                  GError     **error)
+{
+  char length[32];
+  int n = g_snprintf (length, sizeof length, "%" G_GSIZE_FORMAT "\r\n\r\n", len);
+  struct iovec iov[3] = {
+    { client->head, client->head_len },
+    { length, (gsize) n },
+    { (char *) body, len },
+  };
+  struct msghdr msg = { .msg_iov = iov, .msg_iovlen = G_N_ELEMENTS (iov) };
+
+  while (msg.msg_iovlen > 0)
+    {
+      ssize_t sent = sendmsg (client->fd, &msg, MSG_NOSIGNAL);
+
+      if (sent < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          set_errno_error (error, errno, "Error sending the request");
+          return FALSE;
+        }
+      while (msg.msg_iovlen > 0 && (gsize) sent >= msg.msg_iov[0].iov_len)
+        {
+          sent -= msg.msg_iov[0].iov_len;
+          msg.msg_iov++;
+          msg.msg_iovlen--;
+        }
+      if (msg.msg_iovlen > 0)
+        {
+          msg.msg_iov[0].iov_base = (char *) msg.msg_iov[0].iov_base + sent;
+          msg.msg_iov[0].iov_len -= sent;
+        }
+    }
+  return TRUE;
+}
+
+/* Reads more of the answer: > 0 bytes, 0 at the end of the connection, -1 on error. */
+static gssize
+http_client_fill (HttpClient  *client,
+                  GError     **error)
+{
+  gssize n;
+
+  if (client->in_pos == client->in_len)
+    client->in_pos = client->in_len = 0;
+  else if (client->in_pos > 0)
+    {
+      memmove (client->in, client->in + client->in_pos, client->in_len - client->in_pos);
+      client->in_len -= client->in_pos;
+      client->in_pos = 0;
+    }
+  if (client->in_len == sizeof client->in)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "The answer has a header line too long");
+      return -1;
+    }
+  do
+    n = recv (client->fd, client->in + client->in_len, sizeof client->in - client->in_len, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    {
+      set_errno_error (error, errno, "Error reading the answer");
+      return -1;
+    }
+  if (n == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                           "Connection terminated unexpectedly");
+      return 0;
+    }
+  client->received = TRUE;
+  client->in_len += n;
+  return n;
+}
+
+/* The next line of the answer without its end (NUL-terminated in place), NULL on error. */
+static char *
+http_client_line (HttpClient  *client,
+                  GError     **error)
+{
+  for (;;)
+    {
+      char *start = client->in + client->in_pos;
+      char *nl = memchr (start, '\n', client->in_len - client->in_pos);
+
+      if (nl != NULL)
+        {
+          char *end = nl;
+
+          if (end > start && end[-1] == '\r')
+            end--;
+          *end = '\0';
+          client->in_pos = (gsize) (nl + 1 - client->in);
+          return start;
+        }
+      if (http_client_fill (client, error) <= 0)
+        return NULL;
+    }
+}
+
+static gboolean
+http_client_skip (HttpClient  *client,
+                  guint64      n,
+                  GError     **error)
+{
+  while (n > 0)
+    {
+      gsize take = MIN (client->in_len - client->in_pos, n);
+
+      if (take == 0)
+        {
+          if (http_client_fill (client, error) <= 0)
+            return FALSE;
+          continue;
+        }
+      client->in_pos += take;
+      n -= take;
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_size (const char *text,
+            guint       base,
+            guint64    *size)
+{
+  char *end;
+
+  while (*text == ' ' || *text == '\t')
+    text++;
+  if (!g_ascii_isxdigit (*text))
+    return FALSE;
+  *size = g_ascii_strtoull (text, &end, base);
+  while (*end == ' ' || *end == '\t')
+    end++;
+  /* chunk extensions follow a ';' */
+  return *end == '\0' || (base == 16 && *end == ';');
+}
+
+static gboolean
+http_client_read_answer (HttpClient  *client,
+                         guint       *status,
+                         GError     **error)
+{
+  for (;;)
+    {
+      gboolean keep_alive, chunked = FALSE, has_length = FALSE;
+      guint64 length = 0;
+      char *line;
+      guint code;
+
+      if ((line = http_client_line (client, error)) == NULL)
+        return FALSE;
+      if (!g_str_has_prefix (line, "HTTP/1.") || !g_ascii_isdigit (line[7]) || line[8] != ' ' ||
+          !g_ascii_isdigit (line[9]) || !g_ascii_isdigit (line[10]) || !g_ascii_isdigit (line[11]) ||
+          (line[12] != ' ' && line[12] != '\0'))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               "Could not parse HTTP response");
+          return FALSE;
+        }
+      keep_alive = line[7] != '0';
+      code = (guint) ((line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0'));
+      g_strlcpy (client->reason, line[12] == ' ' ? line + 13 : "", sizeof client->reason);
+
+      while ((line = http_client_line (client, error)) != NULL && *line != '\0')
+        {
+          char *value = strchr (line, ':');
+
+          if (value == NULL)
+            continue;
+          *value++ = '\0';
+          g_strstrip (value);
+          if (g_ascii_strcasecmp (line, "Content-Length") == 0)
+            {
+              if (!parse_size (value, 10, &length))
+                {
+                  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                       "Could not parse HTTP response");
+                  return FALSE;
+                }
+              has_length = TRUE;
+            }
+          else if (g_ascii_strcasecmp (line, "Transfer-Encoding") == 0)
+            chunked = g_ascii_strcasecmp (value, "identity") != 0;
+          else if (g_ascii_strcasecmp (line, "Connection") == 0)
+            {
+              g_autofree char *lower = g_ascii_strdown (value, -1);
+
+              if (strstr (lower, "close") != NULL)
+                keep_alive = FALSE;
+              else if (strstr (lower, "keep-alive") != NULL)
+                keep_alive = TRUE;
+            }
+        }
+      if (line == NULL)
+        return FALSE;
+
+      /* an interim answer: the final one follows */
+      if (code >= 100 && code < 200)
+        continue;
+
+      if (code == 204 || code == 304)
+        ;
+      else if (chunked)
+        {
+          guint64 size;
+
+          do
+            {
+              if ((line = http_client_line (client, error)) == NULL)
+                return FALSE;
+              if (!parse_size (line, 16, &size))
+                {
+                  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                       "Could not parse the chunked answer");
+                  return FALSE;
+                }
+              if (size > 0 &&
+                  (!http_client_skip (client, size, error) || http_client_line (client, error) == NULL))
+                return FALSE;
+            }
+          while (size > 0);
+          /* trailers, up to an empty line */
+          while ((line = http_client_line (client, error)) != NULL && *line != '\0')
+            ;
+          if (line == NULL)
+            return FALSE;
+        }
+      else if (has_length)
+        {
+          if (!http_client_skip (client, length, error))
+            return FALSE;
+        }
+      else
+        {
+          gssize n;
+
+          /* up to the end of the connection */
+          client->in_pos = client->in_len;
+          while ((n = http_client_fill (client, error)) > 0)
+            client->in_pos = client->in_len;
+          if (n < 0)
+            return FALSE;
+          g_clear_error (error);
+          keep_alive = FALSE;
+        }
+
+      if (!keep_alive)
+        http_client_close (client);
+      *status = code;
+      return TRUE;
+    }
+}
+
+/* Posts @body: TRUE when an answer came (its status in *@status). */
+static gboolean
+http_client_post (HttpClient  *client,
+                  const char  *body,
+                  gsize        len,
+                  guint       *status,
+                  GError     **error)
+{
+  for (guint attempt = 0;; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gboolean reused = FALSE;
+
+      if (client->fd >= 0)
+        {
+          if (http_client_idle_ok (client))
+            reused = TRUE;
+          else
+            http_client_close (client);
+        }
+      if (!reused && !http_client_connect (client, error))
+        return FALSE;
+      client->received = FALSE;
+      client->reason[0] = '\0';
+      if (http_client_send (client, body, len, &local_error) &&
+          http_client_read_answer (client, status, &local_error))
+        return TRUE;
+      http_client_close (client);
+      /* the server closed the kept connection meanwhile: once more on a new one */
+      if (reused && !client->received && attempt == 0)
+        continue;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* Export                                                                                   */
 /* ---------------------------------------------------------------------------------------- */
 
-/* In the export thread. */
+/* Posts self->body with libsoup (https://). TRUE when an answer came. */
 static gboolean
-export_batch (SeldonTracer   *self,
-              SoupSession    *session,
-              gpointer const *slots,
-              guint           n)
+soup_post (SeldonTracer  *self,
+           SoupSession   *session,
+           guint         *status,
+           char          *reason,
+           gsize          reason_size,
+           GError       **error)
 {
   g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_POST, self->endpoint);
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GBytes) answer = NULL;
-  g_autoptr(GError) error = NULL;
   SoupMessageHeaders *headers;
-  guint status;
 
   if (msg == NULL)
-    return FALSE;
-  render_request (self, slots, n);
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Invalid URL “%s”", self->endpoint);
+      return FALSE;
+    }
   /* the buffer is reused for the next batch, after this message is gone */
   body = g_bytes_new_static (self->body.data, self->body.len);
   headers = soup_message_get_request_headers (msg);
@@ -1468,9 +2109,31 @@ export_batch (SeldonTracer   *self,
     soup_message_headers_replace (headers, g_ptr_array_index (self->headers, i),
                                   g_ptr_array_index (self->headers, i + 1));
   soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  answer = soup_session_send_and_read (session, msg, NULL, &error);
-  status = soup_message_get_status (msg);
-  if (answer != NULL && status >= 200 && status < 300)
+  answer = soup_session_send_and_read (session, msg, NULL, error);
+  *status = soup_message_get_status (msg);
+  g_strlcpy (reason, soup_message_get_reason_phrase (msg) != NULL ? soup_message_get_reason_phrase (msg) : "",
+             reason_size);
+  return answer != NULL;
+}
+
+/* In the export thread: @session for https://, else @client. */
+static gboolean
+export_batch (SeldonTracer   *self,
+              SoupSession    *session,
+              HttpClient     *client,
+              gpointer const *slots,
+              guint           n)
+{
+  g_autoptr(GError) error = NULL;
+  guint status = 0;
+  gboolean answered;
+
+  render_request (self, slots, n);
+  if (session != NULL)
+    answered = soup_post (self, session, &status, client->reason, sizeof client->reason, &error);
+  else
+    answered = http_client_post (client, self->body.data, self->body.len, &status, &error);
+  if (answered && status >= 200 && status < 300)
     {
       if (self->failing)
         g_info ("Tracing: exporting to %s works again", self->endpoint);
@@ -1479,7 +2142,7 @@ export_batch (SeldonTracer   *self,
     }
   if (!self->failing)
     g_warning ("Tracing: cannot export %u span(s) to %s: %s", n, self->endpoint,
-               error != NULL ? error->message : soup_message_get_reason_phrase (msg));
+               error != NULL ? error->message : client->reason);
   self->failing = TRUE;
   return FALSE;
 }
@@ -1488,14 +2151,19 @@ static gpointer
 export_thread (gpointer user_data)
 {
   SeldonTracer *self = user_data;
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GMainContext) context = NULL;
   g_autoptr(SoupSession) session = NULL;
   g_autofree gpointer *batch = g_new (gpointer, self->max_batch);
+  g_autofree HttpClient *client = g_new (HttpClient, 1);
 
-  g_main_context_push_thread_default (context);
-  session = soup_session_new_with_options ("timeout", MAX (self->timeout_ms / 1000, 1),
-                                           "user-agent", "libseldon-otlp/" SELDON_VERSION_S,
-                                           NULL);
+  if (!http_client_init (client, self))
+    {
+      context = g_main_context_new ();
+      g_main_context_push_thread_default (context);
+      session = soup_session_new_with_options ("timeout", MAX (self->timeout_ms / 1000, 1),
+                                               "user-agent", "libseldon-otlp/" SELDON_VERSION_S,
+                                               NULL);
+    }
 
   g_mutex_lock (&self->lock);
   for (;;)
@@ -1528,7 +2196,7 @@ export_thread (gpointer user_data)
       self->ring_count -= n;
 
       g_mutex_unlock (&self->lock);
-      ok = export_batch (self, session, batch, n);
+      ok = export_batch (self, session, client, batch, n);
       release_slots (self, batch, n);
       g_mutex_lock (&self->lock);
 
@@ -1541,8 +2209,12 @@ export_thread (gpointer user_data)
     }
   g_mutex_unlock (&self->lock);
 
-  g_clear_object (&session);
-  g_main_context_pop_thread_default (context);
+  http_client_clear (client);
+  if (session != NULL)
+    {
+      g_clear_object (&session);
+      g_main_context_pop_thread_default (context);
+    }
   return NULL;
 }
 
@@ -1625,6 +2297,7 @@ seldon_tracer_new_for_environ (SeldonConfig       *config,
   g_cond_init (&self->cond);
   atomic_store (&self->ids, random_seed ());
   self->headers = g_ptr_array_new_with_free_func (g_free);
+  self->time_digits.high = G_MAXUINT64;
 
   config_path = getenv_nonempty (self, "JAEGER_CONFIG_PATH");
   if (config_path != NULL && !read_jaeger_file (config_path, &file, error))

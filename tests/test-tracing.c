@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <glib/gstdio.h>
 #include <grpc/grpc.h>
@@ -1001,6 +1004,209 @@ test_unreachable_collector (void)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* The exporter's own HTTP/1.1 client (http:// endpoints), against a scripted raw server      */
+
+#define N_SCRIPTED 5
+
+typedef struct
+{
+  int        listener;
+  guint      port;
+  GThread   *thread;
+  guint      connections;
+  guint      requests;
+  GPtrArray *heads;        /* char *: the head of each request */
+  GPtrArray *bodies;       /* char *: the body of each request */
+} RawServer;
+
+/* The answers, in order; TRUE in closes[]: the server closes the connection after it. */
+static const char *const scripted_answers[N_SCRIPTED] = {
+  /* an interim answer, then a chunked one (with an extension and a trailer) */
+  "HTTP/1.1 100 Continue\r\n\r\n"
+  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;x=y\r\n{\r\n1\r\n}\r\n0\r\nX-T: 1\r\n\r\n",
+  /* then the server closes the kept connection: the next batch opens another */
+  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+  /* HTTP/1.0, the body up to the end of the connection */
+  "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"partialSuccess\":{}}",
+  /* refused: the batch is dropped, the connection kept */
+  "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy",
+  "HTTP/1.1 202 Accepted\r\nconnection: Close\r\ncontent-length: 2\r\n\r\n{}",
+};
+static const gboolean scripted_closes[N_SCRIPTED] = { FALSE, TRUE, TRUE, FALSE, TRUE };
+
+/* Reads one request from @fd (NULL at the end of the connection). */
+static gboolean
+raw_read_request (int       fd,
+                  GString  *in,
+                  char    **head,
+                  char    **body)
+{
+  char *end;
+  gsize head_len, length;
+  const char *field;
+
+  while ((end = strstr (in->str, "\r\n\r\n")) == NULL)
+    {
+      char chunk[4096];
+      ssize_t n = read (fd, chunk, sizeof chunk);
+
+      if (n <= 0)
+        return FALSE;
+      g_string_append_len (in, chunk, n);
+    }
+  head_len = end + 4 - in->str;
+  field = strstr (in->str, "\r\nContent-Length: ");
+  g_assert_nonnull (field);
+  g_assert_true (field < end);
+  length = strtoul (field + 18, NULL, 10);
+  while (in->len < head_len + length)
+    {
+      char chunk[65536];
+      ssize_t n = read (fd, chunk, sizeof chunk);
+
+      if (n <= 0)
+        return FALSE;
+      g_string_append_len (in, chunk, n);
+    }
+  *head = g_strndup (in->str, head_len);
+  *body = g_strndup (in->str + head_len, length);
+  g_string_erase (in, 0, head_len + length);
+  return TRUE;
+}
+
+static gpointer
+raw_server_thread (gpointer user_data)
+{
+  RawServer *s = user_data;
+
+  while (s->requests < N_SCRIPTED)
+    {
+      g_autoptr(GString) in = g_string_new (NULL);
+      int fd = accept (s->listener, NULL, NULL);
+      char *head, *body;
+
+      g_assert_cmpint (fd, >=, 0);
+      s->connections++;
+      while (s->requests < N_SCRIPTED && raw_read_request (fd, in, &head, &body))
+        {
+          guint i = s->requests++;
+          const char *answer = scripted_answers[i];
+
+          g_ptr_array_add (s->heads, head);
+          g_ptr_array_add (s->bodies, body);
+          g_assert_cmpint (write (fd, answer, strlen (answer)), ==, (gssize) strlen (answer));
+          if (scripted_closes[i])
+            break;
+        }
+      close (fd);
+    }
+  return NULL;
+}
+
+static void
+test_export_plain_http (void)
+{
+  g_autoptr(SeldonConfig) config = config_with_tracing (1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) heads = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *endpoint = NULL;
+  g_autofree char *host = NULL;
+  RawServer s = { .heads = heads, .bodies = bodies };
+  struct sockaddr_in address = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t size = sizeof address;
+  SeldonTracer *tracer;
+  guint64 exported, dropped;
+  const guint expected_exported[N_SCRIPTED] = { 2, 4, 6, 6, 8 };
+
+  s.listener = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (s.listener, >=, 0);
+  g_assert_cmpint (bind (s.listener, (struct sockaddr *) &address, sizeof address), ==, 0);
+  g_assert_cmpint (listen (s.listener, 8), ==, 0);
+  g_assert_cmpint (getsockname (s.listener, (struct sockaddr *) &address, &size), ==, 0);
+  s.port = ntohs (address.sin_port);
+  s.thread = g_thread_new ("raw-otlp", raw_server_thread, &s);
+
+  clear_env ();
+  endpoint = g_strdup_printf ("http://127.0.0.1:%u/otlp/", s.port);
+  test_setenv ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint, TRUE);
+  /* the same name twice: the last one is sent, once */
+  test_setenv ("OTEL_EXPORTER_OTLP_HEADERS", "Authorization=first,authorization=Bearer%20xyz,X-Team=ml", TRUE);
+  test_setenv ("OTEL_BSP_SCHEDULE_DELAY", "60000", TRUE);
+  tracer = new_tracer (config, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < N_SCRIPTED; i++)
+    {
+      SeldonSpan *span = seldon_tracer_start_span (tracer, "rest", "POST", "/api/v1.0/predictions", NULL, NULL);
+      gint64 now = g_get_monotonic_time ();
+      g_autoptr(SeldonReply) reply = reply_ran (now, now + 10, 0);
+
+      seldon_span_finish (span, "predict", 200, reply);
+      g_assert_true (seldon_tracer_flush (tracer, 10000));
+      seldon_tracer_get_stats (tracer, NULL, &exported, &dropped);
+      g_assert_cmpuint (exported, ==, expected_exported[i]);
+      g_assert_cmpuint (dropped, ==, 2 * (i + 1) - expected_exported[i]);
+    }
+  seldon_tracer_unref (tracer);
+  g_thread_join (s.thread);
+  close (s.listener);
+
+  /* kept connections: 1 for answers 0-1, 1 for answer 2, 1 for answers 3-4 */
+  g_assert_cmpuint (s.connections, ==, 3);
+  g_assert_cmpuint (heads->len, ==, N_SCRIPTED);
+  host = g_strdup_printf ("\r\nHost: 127.0.0.1:%u\r\n", s.port);
+  for (guint i = 0; i < heads->len; i++)
+    {
+      const char *head = g_ptr_array_index (heads, i);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autofree char *length = g_strdup_printf ("\r\nContent-Length: %zu\r\n",
+                                                 strlen (g_ptr_array_index (bodies, i)));
+
+      g_assert_true (g_str_has_prefix (head, "POST /otlp/v1/traces HTTP/1.1\r\n"));
+      g_assert_nonnull (strstr (head, host));
+      g_assert_nonnull (strstr (head, "\r\nContent-Type: application/json\r\n"));
+      g_assert_nonnull (strstr (head, length));
+      g_assert_nonnull (strstr (head, "\r\nauthorization: Bearer xyz\r\n"));
+      g_assert_null (strstr (head, "first"));
+      g_assert_nonnull (strstr (head, "\r\nX-Team: ml\r\n"));
+      g_assert_nonnull (strstr (head, "\r\nUser-Agent: libseldon-otlp/"));
+      json_parser_load_from_data (parser, g_ptr_array_index (bodies, i), -1, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (strstr (g_ptr_array_index (bodies, i), "\"name\":\"POST /api/v1.0/predictions\""));
+      g_assert_nonnull (strstr (g_ptr_array_index (bodies, i), "\"name\":\"component predict\""));
+    }
+  clear_env ();
+}
+
+/* A header the small client leaves to libsoup: exported with libsoup, as https:// is. */
+static void
+test_export_libsoup_fallback (void)
+{
+  g_autoptr(Receiver) r = NULL;
+  g_autoptr(SeldonTracer) tracer = NULL;
+  g_autoptr(GPtrArray) spans = NULL;
+  guint64 exported, dropped;
+
+  clear_env ();
+  r = receiver_new (200);
+  test_setenv ("OTEL_EXPORTER_OTLP_HEADERS", "Accept-Encoding=identity,Authorization=Basic%20abc", TRUE);
+  tracer = tracer_for (r);
+  for (guint i = 0; i < 3; i++)
+    seldon_span_finish (seldon_tracer_start_span (tracer, "rest", "POST", "/p", NULL, NULL), "predict", 200, NULL);
+  g_assert_true (seldon_tracer_flush (tracer, 10000));
+  seldon_tracer_get_stats (tracer, NULL, &exported, &dropped);
+  g_assert_cmpuint (exported, ==, 3);
+  g_assert_cmpuint (dropped, ==, 0);
+  spans = receiver_spans (r, NULL);
+  g_assert_cmpuint (spans->len, ==, 3);
+  g_mutex_lock (&r->lock);
+  g_assert_cmpstr (g_ptr_array_index (r->auth, 0), ==, "Basic abc");
+  g_mutex_unlock (&r->lock);
+  clear_env ();
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 /* Export failures are warnings by design; keep them out of the fatal-warnings test log. */
 static GLogWriterOutput
@@ -1037,6 +1243,8 @@ main (int    argc,
   g_test_add_func ("/tracing/export/bounded-and-failing", test_bounded_queue_and_failures);
   g_test_add_func ("/tracing/export/split-batches-and-reuse", test_split_batches_and_reuse);
   g_test_add_func ("/tracing/export/unreachable", test_unreachable_collector);
+  g_test_add_func ("/tracing/export/plain-http", test_export_plain_http);
+  g_test_add_func ("/tracing/export/libsoup-fallback", test_export_libsoup_fallback);
 
   clear_env ();
   status = g_test_run ();
