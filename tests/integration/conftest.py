@@ -12,7 +12,6 @@ microservice reads (SELDON_ANNOTATIONS_FILE points nowhere), so nothing from the
 a test adds what it needs.
 """
 
-import http.client
 import json
 import os
 import signal
@@ -51,6 +50,7 @@ def component(name):
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import portpick  # noqa: E402
+from httphelp import dumps, http_request, seldon_error  # noqa: E402,F401
 
 
 def free_port():
@@ -97,37 +97,6 @@ def scrape(srv, path="/metrics"):
     return r.body.decode()
 
 
-def seldon_error(info, reason="MICROSERVICE_BAD_DATA"):
-    """The exact body bytes of a Seldon error object (rest-api.md §8.1)."""
-    return (json.dumps({"status": {"code": -1, "info": info, "reason": reason, "status": 1}},
-                       sort_keys=True, separators=(",", ":")) + "\n").encode()
-
-
-def dumps(obj):
-    """Upstream's serialisation (rest-api.md §7.1): sorted keys, compact, ASCII, trailing newline."""
-    return (json.dumps(obj, sort_keys=True, separators=(",", ":")) + "\n").encode()
-
-
-class Response:
-    def __init__(self, status, reason, headers, body):
-        self.status = status
-        self.reason = reason
-        self.header_list = headers
-        self.headers = {}
-        for k, v in headers:
-            self.headers.setdefault(k.lower(), v)
-        self.body = body
-
-    def header(self, name):
-        return self.headers.get(name.lower())
-
-    def json(self):
-        return json.loads(self.body)
-
-    def __repr__(self):
-        return "<Response %d %r %r>" % (self.status, self.header_list, self.body[:2000])
-
-
 class Client:
     """A tiny HTTP/1.1 client on top of http.client; one connection per request."""
 
@@ -136,16 +105,7 @@ class Client:
         self.port = port
 
     def request(self, method, path, body=None, headers=None, timeout=30.0):
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-        try:
-            if isinstance(body, str):
-                body = body.encode()
-            conn.request(method, path, body=body, headers=headers or {})
-            resp = conn.getresponse()
-            data = resp.read()
-            return Response(resp.status, resp.reason, resp.getheaders(), data)
-        finally:
-            conn.close()
+        return http_request(self.port, method, path, body, headers, timeout=timeout, host=self.host)
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)

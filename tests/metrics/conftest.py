@@ -27,6 +27,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import portpick  # noqa: E402
+from httphelp import http_request as _http_request  # noqa: E402
 
 MICROSERVICE = os.environ.get("SELDON_MICROSERVICE", "")
 PROMTOOL = shutil.which("promtool")
@@ -49,27 +50,8 @@ def free_port():
     return portpick.free_port("metrics")
 
 
-class Response:
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.headers = {k.lower(): v for k, v in headers}
-        self.body = body
-
-    def json(self):
-        return json.loads(self.body)
-
-    def __repr__(self):
-        return "<Response %d %r>" % (self.status, self.body[:2000])
-
-
 def http_request(port, method, path, body=None, headers=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return Response(resp.status, resp.getheaders(), resp.read())
-    finally:
-        conn.close()
+    return _http_request(port, method, path, body, headers, timeout=HTTP_TIMEOUT)
 
 
 # ------------------------------------------------------------------------------------------

@@ -18,12 +18,10 @@ Environment (set by tests/meson.build): SELDON_MICROSERVICE, GI_TYPELIB_PATH,
 LD_LIBRARY_PATH, PYTHONPATH (the build's gi/overrides and bindings/python).
 """
 
-import http.client
 import importlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +37,10 @@ gi.require_version("GLib", "2.0")
 gi.require_version("Seldon", "1.0")
 
 from gi.repository import GLib, Seldon  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import portpick  # noqa: E402
+from httphelp import dumps, http_request, seldon_error  # noqa: E402,F401
 
 MICROSERVICE = os.environ.get("SELDON_MICROSERVICE", "")
 HTTP_TIMEOUT = 20.0
@@ -62,41 +64,12 @@ def pytest_report_header(config):
 
 
 # ------------------------------------------------------------------------------------------
-# expected bodies
+# requests (expected bodies: httphelp.dumps(), httphelp.seldon_error())
 # ------------------------------------------------------------------------------------------
 
 
-def dumps(obj):
-    """Upstream's serialisation (rest-api.md §7.1): sorted keys, compact, ASCII, newline."""
-    return (json.dumps(obj, sort_keys=True, separators=(",", ":")) + "\n").encode()
-
-
-def seldon_error(info, reason="MICROSERVICE_BAD_DATA"):
-    """The exact body of a Seldon error object (rest-api.md §8.1)."""
-    return dumps({"status": {"code": -1, "info": info, "reason": reason, "status": 1}})
-
-
-class Response:
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.headers = {k.lower(): v for k, v in headers}
-        self.body = body
-
-    def json(self):
-        return json.loads(self.body)
-
-    def __repr__(self):
-        return "<Response %d %r>" % (self.status, self.body[:2000])
-
-
 def _http(port, method, path, body=None, headers=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return Response(resp.status, resp.getheaders(), resp.read())
-    finally:
-        conn.close()
+    return http_request(port, method, path, body, headers, timeout=HTTP_TIMEOUT)
 
 
 class _Client:
@@ -255,10 +228,6 @@ class InProcessService(_Client):
 # ------------------------------------------------------------------------------------------
 # the real program
 # ------------------------------------------------------------------------------------------
-
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import portpick  # noqa: E402
 
 
 def _free_port():
