@@ -1339,14 +1339,54 @@ invoke_passthrough (Invocation *inv,
   return seldon_reply_new (200, "application/json", answer);
 }
 
+static SeldonReply *grpc_raw_reply (Invocation       *inv,
+                                    const SeldonJson *raw,
+                                    GError          **error);
+
+/* A decoded request (REST or gRPC): feedback, else the deprecated or raw variant, else the
+ * high-level method. */
+static SeldonReply *
+invoke_decoded (Invocation       *inv,
+                const SeldonJson *request,
+                GError          **error)
+{
+  g_autoptr(SeldonJson) raw = NULL;
+  gboolean implemented = FALSE;
+
+  if (inv->call->method == SELDON_METHOD_SEND_FEEDBACK)
+    return invoke_feedback (inv, request, error);
+
+  raw = call_raw (inv, request, &implemented, error);
+  if (implemented)
+    {
+      if (raw == NULL)
+        return NULL;
+      return is_grpc (inv) ? grpc_raw_reply (inv, raw, error) : raw_reply (inv, raw, error);
+    }
+
+  switch (inv->call->method)
+    {
+    case SELDON_METHOD_ROUTE:
+      return invoke_route (inv, request, error);
+    case SELDON_METHOD_AGGREGATE:
+      return invoke_aggregate (inv, request, error);
+    case SELDON_METHOD_PREDICT:
+    case SELDON_METHOD_TRANSFORM_INPUT:
+    case SELDON_METHOD_TRANSFORM_OUTPUT:
+    case SELDON_METHOD_SEND_FEEDBACK:
+    case SELDON_METHOD_HEALTH_STATUS:
+    case SELDON_METHOD_METADATA:
+    default:
+      return invoke_single (inv, request, error);
+    }
+}
+
 static SeldonReply *
 invoke_rest (Invocation *inv,
              GError    **error)
 {
   const SeldonCall *call = inv->call;
   g_autoptr(SeldonJson) request = NULL;
-  g_autoptr(SeldonJson) raw = NULL;
-  gboolean implemented = FALSE;
 
   switch (call->method)
     {
@@ -1372,32 +1412,7 @@ invoke_rest (Invocation *inv,
   if (request == NULL)
     return NULL;
 
-  if (call->method == SELDON_METHOD_SEND_FEEDBACK)
-    return invoke_feedback (inv, request, error);
-
-  raw = call_raw (inv, request, &implemented, error);
-  if (implemented)
-    {
-      if (raw == NULL)
-        return NULL;
-      return raw_reply (inv, raw, error);
-    }
-
-  switch (call->method)
-    {
-    case SELDON_METHOD_ROUTE:
-      return invoke_route (inv, request, error);
-    case SELDON_METHOD_AGGREGATE:
-      return invoke_aggregate (inv, request, error);
-    case SELDON_METHOD_PREDICT:
-    case SELDON_METHOD_TRANSFORM_INPUT:
-    case SELDON_METHOD_TRANSFORM_OUTPUT:
-    case SELDON_METHOD_SEND_FEEDBACK:
-    case SELDON_METHOD_HEALTH_STATUS:
-    case SELDON_METHOD_METADATA:
-    default:
-      return invoke_single (inv, request, error);
-    }
+  return invoke_decoded (inv, request, error);
 }
 
 /* grpc-api.md §5: Metadata / ModelMetadata */
@@ -1453,9 +1468,7 @@ invoke_grpc (Invocation *inv,
   const SeldonCall *call = inv->call;
   SeldonProtoMessageType type = SELDON_PROTO_MESSAGE_SELDON_MESSAGE;
   g_autoptr(SeldonJson) request = NULL;
-  g_autoptr(SeldonJson) raw = NULL;
   g_autoptr(GError) decode_error = NULL;
-  gboolean implemented = FALSE;
 
   switch (call->method)
     {
@@ -1493,32 +1506,7 @@ invoke_grpc (Invocation *inv,
       return grpc_status_reply (SELDON_GRPC_STATUS_INTERNAL, SELDON_GRPC_DESERIALIZE_MESSAGE);
     }
 
-  if (call->method == SELDON_METHOD_SEND_FEEDBACK)
-    return invoke_feedback (inv, request, error);
-
-  raw = call_raw (inv, request, &implemented, error);
-  if (implemented)
-    {
-      if (raw == NULL)
-        return NULL;
-      return grpc_raw_reply (inv, raw, error);
-    }
-
-  switch (call->method)
-    {
-    case SELDON_METHOD_ROUTE:
-      return invoke_route (inv, request, error);
-    case SELDON_METHOD_AGGREGATE:
-      return invoke_aggregate (inv, request, error);
-    case SELDON_METHOD_PREDICT:
-    case SELDON_METHOD_TRANSFORM_INPUT:
-    case SELDON_METHOD_TRANSFORM_OUTPUT:
-    case SELDON_METHOD_SEND_FEEDBACK:
-    case SELDON_METHOD_HEALTH_STATUS:
-    case SELDON_METHOD_METADATA:
-    default:
-      return invoke_single (inv, request, error);
-    }
+  return invoke_decoded (inv, request, error);
 }
 
 SeldonReply *
