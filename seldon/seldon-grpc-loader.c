@@ -167,16 +167,9 @@ seldon_grpc_server_add_socket (SeldonGrpcServer  *self,
 
 gboolean
 seldon_grpc_server_listen (SeldonGrpcServer  *self,
-                           GInetAddress      *address,
                            GError           **error)
 {
-  return module_table->server_listen (self, address, error);
-}
-
-guint
-seldon_grpc_server_get_port (SeldonGrpcServer *self)
-{
-  return module_table->server_get_port (self);
+  return module_table->server_listen (self, error);
 }
 
 void

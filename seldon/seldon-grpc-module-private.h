@@ -46,7 +46,7 @@ G_BEGIN_DECLS
 #define SELDON_GRPC_MODULE_INIT_SYMBOL "seldon_grpc_module_init"
 /* Bumped whenever either table changes; the module must come from the same build as the
  * library anyway (PACKAGE_VERSION is checked too). */
-#define SELDON_GRPC_MODULE_ABI         2
+#define SELDON_GRPC_MODULE_ABI         3
 
 typedef struct
 {
@@ -117,9 +117,7 @@ typedef struct
                                           GSocket               *socket,
                                           GError               **error);
   gboolean          (*server_listen)     (SeldonGrpcServer      *self,
-                                          GInetAddress          *address,
                                           GError               **error);
-  guint             (*server_get_port)   (SeldonGrpcServer      *self);
   void              (*server_drain)      (SeldonGrpcServer      *self,
                                           SeldonGrpcDrainedFunc  drained,
                                           gpointer               user_data);

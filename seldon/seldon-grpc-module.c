@@ -21,7 +21,6 @@ static const SeldonGrpcModule module_table = {
   .server_free = seldon_grpc_server_free,
   .server_add_socket = seldon_grpc_server_add_socket,
   .server_listen = seldon_grpc_server_listen,
-  .server_get_port = seldon_grpc_server_get_port,
   .server_drain = seldon_grpc_server_drain,
   .server_is_drained = seldon_grpc_server_is_drained,
   .server_stop = seldon_grpc_server_stop,

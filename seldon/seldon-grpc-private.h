@@ -44,19 +44,15 @@ void              seldon_grpc_server_free       (SeldonGrpcServer      *self);
 void              seldon_grpc_server_set_tracer (SeldonGrpcServer      *self,
                                                  SeldonTracer          *tracer);
 
-/* Serve on @socket, a bound listening TCP socket (systemd socket activation), instead of
- * binding grpc-port: connections are accepted in the main context and handed to grpc core.
- * Before _listen. */
+/* Serve on @socket, a bound listening TCP socket (the front binds grpc-port, or systemd
+ * gives it): connections are accepted in the main context and handed to grpc core. Before
+ * _listen. */
 gboolean          seldon_grpc_server_add_socket (SeldonGrpcServer      *self,
                                                  GSocket               *socket,
                                                  GError               **error);
-/* Binds @address (NULL: 0.0.0.0) and grpc-port (or serves the socket of _add_socket) and
- * starts serving. */
+/* Starts serving the socket of _add_socket. */
 gboolean          seldon_grpc_server_listen     (SeldonGrpcServer      *self,
-                                                 GInetAddress          *address,
                                                  GError               **error);
-/* The port it listens on (the real one when grpc-port is 0), or 0. */
-guint             seldon_grpc_server_get_port   (SeldonGrpcServer      *self);
 
 /* Graceful stop: accepts no more connections or calls (GOAWAY), Health answers NOT_SERVING,
  * calls in progress go on; @drained is called once none is left (perhaps at once, from an

@@ -240,7 +240,6 @@ struct _SeldonGrpcServer
   GMainContext          *context;
   gulong                 ready_id;
 
-  int                    port_setting;
   int                    max_receive;   /* -1 = unlimited */
   int                    max_send;      /* -1 = unlimited */
   gint64                 request_timeout_ms;
@@ -264,9 +263,9 @@ struct _SeldonGrpcServer
   gboolean               shutdown_requested;  /* main context */
   int                    shutting_down;       /* atomic: do not re-arm requests */
   gboolean               stopped;
-  guint                  port;
 
-  /* Socket activation */
+  /* The listening socket (the front's, or systemd's): connections are accepted in the main
+   * context and handed to grpc core */
   GSocket               *given_socket;
   GSocketService        *service;
 
@@ -1782,7 +1781,6 @@ seldon_grpc_server_new (SeldonConfig  *config,
   self->wake_tag.kind = TAG_WAKE;
 
   g_object_get (config,
-                "grpc-port", &self->port_setting,
                 "grpc-max-message-bytes", &max_bytes,
                 "request-timeout-ms", &self->request_timeout_ms,
                 NULL);
@@ -1825,20 +1823,6 @@ seldon_grpc_server_add_socket (SeldonGrpcServer  *self,
   return TRUE;
 }
 
-static char *
-format_address (GInetAddress *address,
-                int           port)
-{
-  g_autofree char *text = NULL;
-
-  if (address == NULL)
-    return g_strdup_printf ("0.0.0.0:%d", port);
-  text = g_inet_address_to_string (address);
-  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
-    return g_strdup_printf ("[%s]:%d", text, port);
-  return g_strdup_printf ("%s:%d", text, port);
-}
-
 static void
 add_int_arg (grpc_arg   *arg,
              const char *key,
@@ -1851,16 +1835,13 @@ add_int_arg (grpc_arg   *arg,
 
 gboolean
 seldon_grpc_server_listen (SeldonGrpcServer  *self,
-                           GInetAddress      *address,
                            GError           **error)
 {
-  grpc_arg args[5];
+  grpc_arg args[4];
   grpc_channel_args channel_args = { G_N_ELEMENTS (args), args };
   guint slot_index = 0;
-  int port = 0;
 
   g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (address == NULL || G_IS_INET_ADDRESS (address), FALSE);
 
   if (self->started || self->stopped)
     {
@@ -1868,21 +1849,19 @@ seldon_grpc_server_listen (SeldonGrpcServer  *self,
                            self->stopped ? "The server was stopped" : "The server is already listening");
       return FALSE;
     }
-  if (self->given_socket == NULL && (self->port_setting < 0 || self->port_setting > G_MAXUINT16))
+  if (self->given_socket == NULL)
     {
-      g_set_error (error, SELDON_ERROR, SELDON_ERROR_INVALID_CONFIG, "Invalid gRPC port %d", self->port_setting);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "No listening socket was given");
       return FALSE;
     }
 
   add_int_arg (&args[0], GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, self->max_receive);
   add_int_arg (&args[1], GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, self->max_send);
-  /* One front owns the port (decisions.md D2): a port in use must fail, not be shared. */
-  add_int_arg (&args[2], GRPC_ARG_ALLOW_REUSEPORT, 0);
   /* No BDP probing: a PING per burst of data costs more than the larger windows save on
    * localhost and in a cluster. */
-  add_int_arg (&args[3], GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  add_int_arg (&args[2], GRPC_ARG_HTTP2_BDP_PROBE, 0);
   /* No channelz: nothing serves it here, and it counts every call (atomics, a clock read). */
-  add_int_arg (&args[4], GRPC_ARG_ENABLE_CHANNELZ, 0);
+  add_int_arg (&args[3], GRPC_ARG_ENABLE_CHANNELZ, 0);
 
   self->server = grpc_server_create (&channel_args, NULL);
   self->cq = grpc_completion_queue_create_for_next (NULL);
@@ -1927,43 +1906,20 @@ seldon_grpc_server_listen (SeldonGrpcServer  *self,
     }
   g_assert (slot_index == self->n_slots);
 
-  if (self->given_socket == NULL)
-    {
-      g_autofree char *where = format_address (address, self->port_setting);
-
-      port = grpc_server_add_http2_port (self->server, where, self->credentials);
-      if (port <= 0)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
-                       "Cannot listen on %s for gRPC (address in use or not available)", where);
-          goto fail;
-        }
-    }
-  else
-    {
-      g_autoptr(GSocketAddress) local = g_socket_get_local_address (self->given_socket, NULL);
-
-      if (local != NULL && G_IS_INET_SOCKET_ADDRESS (local))
-        port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-      self->service = g_socket_service_new ();
-      if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (self->service), self->given_socket, NULL, error))
-        goto fail;
-    }
+  self->service = g_socket_service_new ();
+  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (self->service), self->given_socket, NULL, error))
+    goto fail;
 
   grpc_server_start (self->server);
   self->started = TRUE;
-  self->port = (guint) port;
 
   for (guint i = 0; i < self->n_slots; i++)
     request_arm (&self->slots[i]);
 
   self->cq_thread = g_thread_new ("seldon-grpc", cq_thread, self);
 
-  if (self->service != NULL)
-    {
-      g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb), self);
-      g_socket_service_start (self->service);
-    }
+  g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb), self);
+  g_socket_service_start (self->service);
   return TRUE;
 
 fail:
@@ -1984,14 +1940,6 @@ fail:
   g_clear_pointer (&self->slots, g_free);
   self->n_slots = 0;
   return FALSE;
-}
-
-guint
-seldon_grpc_server_get_port (SeldonGrpcServer *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return self->port;
 }
 
 /* Main context: no new connections nor calls. */

@@ -127,7 +127,6 @@ struct _SeldonServer
    * so that a server only used over REST never pays for them. */
   SeldonGrpcServer *grpc;
   GSource       *grpc_watch;
-  GInetAddress  *grpc_address;
   guint          grpc_port;
 
   guint          http_port;
@@ -1130,7 +1129,6 @@ seldon_server_finalize (GObject *object)
   g_clear_object (&self->http_socket);
   g_clear_object (&self->metrics_socket);
   g_clear_object (&self->grpc_socket);
-  g_clear_object (&self->grpc_address);
   g_clear_object (&self->config);
   g_clear_pointer (&self->listen_address, g_free);
   g_clear_pointer (&self->metrics_endpoint, g_free);
@@ -1291,8 +1289,42 @@ seldon_server_new (SeldonConfig *config,
                        NULL);
 }
 
-/* Listens on @address:@port (GSocket's default backlog of 10 stalls clients that connect in a
- * burst), or on the socket given with seldon_server_add_socket(). */
+/* A socket listening on @address:@port (GSocket's default backlog of 10 stalls clients that
+ * connect in a burst), or @given, the socket given with seldon_server_add_socket(). */
+static GSocket *
+open_listener (GSocket       *given,
+               GInetAddress  *address,
+               int            port,
+               GError       **error)
+{
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) socket = NULL;
+
+  if (given != NULL)
+    return g_object_ref (given);
+
+  socket_address = g_inet_socket_address_new (address, (guint16) port);
+  socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return NULL;
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, socket_address, TRUE, error) ||
+      !g_socket_listen (socket, error))
+    return NULL;
+  return g_steal_pointer (&socket);
+}
+
+/* The real port of a listening socket (port 0 picks one). */
+static guint
+get_local_port (GSocket *socket)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
+
+  return G_IS_INET_SOCKET_ADDRESS (local) ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) : 0;
+}
+
+/* Listens on @address:@port, or on @given. */
 static gboolean
 listen_on (SeldonHttpServer *http,
            GSocket       *given,
@@ -1301,29 +1333,11 @@ listen_on (SeldonHttpServer *http,
            guint         *out_port,
            GError       **error)
 {
-  g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (address, (guint16) port);
-  g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocket) socket = open_listener (given, address, port, error);
 
-  if (given != NULL)
-    socket = g_object_ref (given);
-  else
-    {
-      socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
-                             G_SOCKET_PROTOCOL_TCP, error);
-      if (socket == NULL)
-        return FALSE;
-      g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
-      if (!g_socket_bind (socket, socket_address, TRUE, error) ||
-          !g_socket_listen (socket, error))
-        return FALSE;
-    }
-  if (!seldon_http_server_add_listener (http, socket, error))
+  if (socket == NULL || !seldon_http_server_add_listener (http, socket, error))
     return FALSE;
-
-  /* The real port (port 0 picks one). */
-  local = g_socket_get_local_address (socket, NULL);
-  *out_port = G_IS_INET_SOCKET_ADDRESS (local) ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) : 0;
+  *out_port = get_local_port (socket);
   return TRUE;
 }
 
@@ -1416,7 +1430,7 @@ grpc_start (SeldonServer  *self,
   self->grpc = seldon_grpc_server_new (self->config, self->worker, self->metrics);
   seldon_grpc_server_set_tracer (self->grpc, self->tracer);
   if (!seldon_grpc_server_add_socket (self->grpc, self->grpc_socket, error) ||
-      !seldon_grpc_server_listen (self->grpc, self->grpc_address, error))
+      !seldon_grpc_server_listen (self->grpc, error))
     {
       g_clear_pointer (&self->grpc, seldon_grpc_server_free);
       return FALSE;
@@ -1457,17 +1471,6 @@ grpc_unwatch (SeldonServer *self)
     g_socket_close (self->grpc_socket, NULL);
 }
 
-static char *
-format_grpc_address (GInetAddress *address,
-                     int           port)
-{
-  g_autofree char *text = g_inet_address_to_string (address);
-
-  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
-    return g_strdup_printf ("[%s]:%d", text, port);
-  return g_strdup_printf ("%s:%d", text, port);
-}
-
 /* The gRPC listener (grpc-api.md §1), unless grpc-workers is 0 (decisions.md D2). The port is
  * bound now; grpc core starts with the first connection (grpc_connection_cb()). */
 static gboolean
@@ -1475,7 +1478,6 @@ listen_grpc (SeldonServer  *self,
              GInetAddress  *address,
              GError       **error)
 {
-  g_autoptr(GSocketAddress) local = NULL;
   int grpc_workers = 1;
   int port = 0;
 
@@ -1489,8 +1491,6 @@ listen_grpc (SeldonServer  *self,
 
   if (self->grpc_socket == NULL)
     {
-      g_autoptr(GSocketAddress) socket_address = NULL;
-      g_autoptr(GSocket) socket = NULL;
       g_autoptr(GError) local_error = NULL;
 
       if (port < 0 || port > G_MAXUINT16)
@@ -1498,29 +1498,19 @@ listen_grpc (SeldonServer  *self,
           g_set_error (error, SELDON_ERROR, SELDON_ERROR_INVALID_CONFIG, "Invalid gRPC port %d", port);
           return FALSE;
         }
-      socket_address = g_inet_socket_address_new (address, (guint16) port);
-      socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
-                             G_SOCKET_PROTOCOL_TCP, error);
-      if (socket == NULL)
-        return FALSE;
-      g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
-      if (!g_socket_bind (socket, socket_address, TRUE, &local_error) ||
-          !g_socket_listen (socket, &local_error))
+      self->grpc_socket = open_listener (NULL, address, port, &local_error);
+      if (self->grpc_socket == NULL)
         {
-          g_autofree char *where = format_grpc_address (address, port);
+          g_autoptr(GSocketAddress) where = g_inet_socket_address_new (address, (guint16) port);
+          g_autofree char *text = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (where));
 
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
                        "Cannot listen on %s for gRPC (address in use or not available): %s",
-                       where, local_error->message);
+                       text, local_error->message);
           return FALSE;
         }
-      self->grpc_socket = g_steal_pointer (&socket);
     }
-
-  local = g_socket_get_local_address (self->grpc_socket, NULL);
-  self->grpc_port = G_IS_INET_SOCKET_ADDRESS (local)
-                    ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) : 0;
-  g_set_object (&self->grpc_address, address);
+  self->grpc_port = get_local_port (self->grpc_socket);
 
   self->grpc_watch = g_socket_create_source (self->grpc_socket, G_IO_IN, NULL);
   g_source_set_static_name (self->grpc_watch, "[seldon] first gRPC connection");
