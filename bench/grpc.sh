@@ -66,37 +66,9 @@ hz=$(getconf CLK_TCK)
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 results=()
 
-start_server() {   # NAME DIR ARGS...
-  local name=$1 dir=$2
-  shift 2
-  http_port=$(free_port)
-  metrics_port=$(free_port)
-  grpc_port=$(free_port)
-  (
-    cd "$dir"
-    exec env "${bench_env[@]}" \
-      "$program" "$@" \
-        --http-port "$http_port" --metrics-port "$metrics_port" --grpc-port "$grpc_port" \
-        --log-level WARNING $server_args
-  ) >"$tmp/$name.log" 2>&1 &
-  server_pid=$!
-
-  for _ in $(seq 600); do
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-      echo "grpc.sh: $name: the server exited during start-up:" >&2
-      cat "$tmp/$name.log" >&2
-      server_pid=
-      return 1
-    fi
-    if [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/health/ping") = 200 ]]; then
-      # the first gRPC call also waits for the model
-      "$load" -d 0.2 -w 0 -s 1 "127.0.0.1:$grpc_port" >/dev/null
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "grpc.sh: $name: not ready after 60 s" >&2
-  return 1
+# the first gRPC call also waits for the model
+bench_server_ready() {
+  "$load" -d 0.2 -w 0 -s 1 "127.0.0.1:$grpc_port" >/dev/null
 }
 
 bench_component() {   # NAME DIR ARGS...

@@ -37,6 +37,48 @@ stop_server() {
   wait "$pid" 2>/dev/null || true
 }
 
+# Starts seldon-microservice ($program with $server_args) as NAME in DIR with ARGS on free ports
+# ($http_port, $metrics_port, $grpc_port), its output in $tmp/NAME.log, and waits (60 s at most)
+# until /health/ping answers 200. A script may define bench_server_exec NAME (called in the
+# server's subshell, it may exec another program instead) and bench_server_ready (called once
+# the server is ready).
+start_server() {   # NAME DIR ARGS...
+  local name=$1 dir=$2
+  shift 2
+  http_port=$(free_port)
+  metrics_port=$(free_port)
+  grpc_port=$(free_port)
+  (
+    cd "$dir"
+    if declare -F bench_server_exec >/dev/null; then
+      bench_server_exec "$name"
+    fi
+    exec env "${bench_env[@]}" \
+      "$program" "$@" \
+        --http-port "$http_port" --metrics-port "$metrics_port" --grpc-port "$grpc_port" \
+        --log-level WARNING $server_args
+  ) >"$tmp/$name.log" 2>&1 &
+  server_pid=$!
+
+  for _ in $(seq 600); do
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      echo "$bench_name: $name: the server exited during start-up:" >&2
+      cat "$tmp/$name.log" >&2
+      server_pid=
+      return 1
+    fi
+    if [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/health/ping") = 200 ]]; then
+      if declare -F bench_server_ready >/dev/null; then
+        bench_server_ready
+      fi
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "$bench_name: $name: not ready after 60 s" >&2
+  return 1
+}
+
 free_port() {
   "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

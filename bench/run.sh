@@ -82,38 +82,11 @@ load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 results=()
 memory=()
 
-start_server() {   # NAME DIR ARGS... (seldon-microservice's; for "soup", soup-static's)
-  local name=$1 dir=$2
-  shift 2
-  http_port=$(free_port)
-  metrics_port=$(free_port)
-  grpc_port=$(free_port)
-  (
-    cd "$dir"
-    if [[ "$name" = soup ]]; then
-      exec "$soup_static" "$http_port"
-    fi
-    exec env "${bench_env[@]}" \
-      "$program" "$@" \
-        --http-port "$http_port" --metrics-port "$metrics_port" --grpc-port "$grpc_port" \
-        --log-level WARNING $server_args
-  ) >"$tmp/$name.log" 2>&1 &
-  server_pid=$!
-
-  for _ in $(seq 600); do
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-      echo "run.sh: $name: the server exited during start-up:" >&2
-      cat "$tmp/$name.log" >&2
-      server_pid=
-      return 1
-    fi
-    if [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/health/ping") = 200 ]]; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "run.sh: $name: not ready after 60 s" >&2
-  return 1
+# soup-static instead of seldon-microservice for the "soup" case
+bench_server_exec() {
+  if [[ "$1" = soup ]]; then
+    exec "$soup_static" "$http_port"
+  fi
 }
 
 bench_component() {   # NAME DIR ARGS...
